@@ -1,0 +1,46 @@
+# Two entry points for people (README): `make demo` and `make test`.
+# Both set everything up first; re-running is fast when nothing is missing.
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV := .venv
+VPY := $(VENV)/bin/python
+SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
+
+# Debian 12 / Raspberry Pi OS bookworm packages the agent, the tests and the demo need.
+APT_PACKAGES := cups cups-client cups-ipp-utils cups-filters libcups2-dev \
+	sane-utils libsane1 libsane-dev mosquitto mosquitto-clients \
+	python3 python3-venv python3-dev build-essential pkg-config \
+	avahi-daemon dbus systemd chromium chromium-driver
+
+.PHONY: setup system-packages venv demo test bench clean
+
+setup: system-packages venv
+
+system-packages:
+	@missing=$$(for p in $(APT_PACKAGES); do \
+		dpkg-query -W -f='$${Status}\n' $$p 2>/dev/null | grep -q '^install ok installed' || echo $$p; done); \
+	if [ -n "$$missing" ]; then \
+		echo "Installing Debian packages:" $$missing; \
+		$(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get update -qq && \
+		$(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $$missing; \
+	fi
+
+venv: $(VENV)/.installed
+
+$(VENV)/.installed: pyproject.toml
+	@test -x $(VPY) || $(PYTHON) -m venv $(VENV)
+	$(VPY) -m pip install -q --upgrade pip
+	$(VPY) -m pip install -q -e '.[test]'
+	@touch $@
+
+demo: setup
+	$(VPY) -m tests.harness.demo
+
+test: setup
+	$(VPY) -m pytest
+
+bench: setup
+	$(VPY) -m bench
+
+clean:
+	rm -rf $(VENV) .pytest_cache

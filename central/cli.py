@@ -1,0 +1,84 @@
+"""`culturehouse-central`: run the collector and dashboard."""
+from __future__ import annotations
+
+import argparse
+import signal
+import sys
+
+from edge.cli import report_config_error, setup_logging
+from edge.settings import ConfigError
+
+from . import __version__
+
+
+def cmd_run(args) -> int:
+    from . import config
+    try:
+        cfg = config.load(args.config)
+    except ConfigError as exc:
+        return report_config_error(exc)
+    from edge.sdnotify import SystemdNotifier
+    from .app import Central
+    try:
+        central = Central(cfg)
+    except OSError as exc:
+        print(f"cannot start: {exc}", file=sys.stderr)
+        return 1
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        signal.signal(sig, lambda signum, frame: central.request_stop(signal.Signals(signum).name))
+    notifier = SystemdNotifier()
+    central.run(ready=notifier.ready, watchdog=notifier.watchdog)
+    notifier.stopping()
+    return 0
+
+
+def cmd_check(args) -> int:
+    from . import config
+    try:
+        config.load(args.config)
+    except ConfigError as exc:
+        return report_config_error(exc)
+    print("✔ config valid")
+    return 0
+
+
+# Each further subcommand lives with the code it drives: (name, help, module, function).
+# The module is imported only when the subcommand runs; the function is given
+# (subparser) to add its arguments and called with (args) to run.
+SUBCOMMANDS = [
+    ("add-house", "create a house's broker credentials and ACL entries", "central.broker_admin",
+     "command"),
+    ("add-user", "add or change a staff login for the dashboard", "central.auth", "command"),
+    ("report", "per-house per-day figures as CSV or JSON", "central.reports", "command"),
+]
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="culturehouse-central",
+                                     description="culturehouse collector and dashboard")
+    parser.add_argument("--version", action="version", version=__version__)
+    parser.add_argument("-v", "--verbose", action="store_true", help="debug logging")
+    sub = parser.add_subparsers(dest="command", required=True)
+    run = sub.add_parser("run", help="run the collector and the dashboard")
+    run.add_argument("--config", required=True, help="path to central.toml")
+    check = sub.add_parser("check", help="check config, broker, database and web port")
+    check.add_argument("--config", required=True, help="path to central.toml")
+    check.add_argument("--json", action="store_true", help="machine-readable output")
+    import importlib
+    handlers = {"run": cmd_run, "check": cmd_check}
+    for name, help_text, module_name, func in SUBCOMMANDS:
+        try:
+            module = importlib.import_module(module_name)
+        except ModuleNotFoundError as exc:
+            if exc.name != module_name:
+                raise
+            continue  # not built yet
+        sp = sub.add_parser(name, help=help_text)
+        handlers[name] = getattr(module, func)(sp)
+    args = parser.parse_args(argv)
+    setup_logging(args.verbose)
+    return handlers[args.command](args)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,262 @@
+"""Wires the edge agent: config, outbox, MQTT link, panel and features around one queue.
+
+The only module that knows every adapter. Adapter threads post items; this module's
+main loop handles them, takes telemetry samples and drives the lights.
+"""
+from __future__ import annotations
+
+import logging
+import queue
+import time
+import uuid
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Mapping
+
+from . import __version__, contract
+from .commands import CommandBook
+from .config import EdgeConfig
+from .feature import ButtonPress, Feature, FeatureContext, Indicator, Now
+from .lights import choose_lights
+from .mqtt_link import Inbound, LinkDown, LinkUp, MqttLink, Published, Will, build_client
+from .outbox import Outbox
+from .publisher import Publisher
+from .sysmetrics import read_system_metrics
+
+log = logging.getLogger(__name__)
+BROKER_DOWN_AFTER = 120.0  # seconds offline before the red light says so
+
+
+@dataclass(frozen=True)
+class Stop:
+    reason: str
+
+
+def now() -> Now:
+    return Now(time.time(), time.monotonic())
+
+
+def build_features(cfg: EdgeConfig, ctx: FeatureContext) -> list[Feature]:
+    """The enabled features, imported only when enabled (keeps pycups/sane optional)."""
+    features: list[Feature] = []
+    if cfg.printer.enabled:
+        from .printing import feature as printing
+        features.append(printing.build(cfg, ctx))
+    if cfg.scanner.enabled:
+        from .scanning import feature as scanning
+        features.append(scanning.build(cfg, ctx))
+    if cfg.wifi.enabled:
+        from .wifi import feature as wifi
+        features.append(wifi.build(cfg, ctx))
+    if cfg.panel.help_button:
+        from . import help as help_feature
+        features.append(help_feature.build(cfg, ctx))
+    return features
+
+
+class Agent:
+    def __init__(self, cfg: EdgeConfig, pin_factory: Any = None):
+        self.cfg = cfg
+        self.house = cfg.house.id
+        self.boot = uuid.uuid4().hex
+        self.queue: queue.Queue = queue.Queue()
+        self.topics = contract.Topics(cfg.mqtt.topic_root)
+        state_dir = Path(cfg.storage.state_dir)
+        state_dir.mkdir(parents=True, exist_ok=True)
+        self.outbox = Outbox(state_dir / "outbox.sqlite")
+        will = Will(self.topics.status(self.house), self._status_payload(False, "lost"))
+        client = build_client(f"culturehouse-{self.house}", cfg.mqtt_username, cfg.mqtt.password,
+                              tls=cfg.mqtt.tls, ca_file=cfg.mqtt.ca_file, will=will,
+                              reconnect_min=cfg.mqtt.reconnect_min,
+                              reconnect_max=cfg.mqtt.reconnect_max)
+        self.link = MqttLink(client, cfg.mqtt.host, cfg.mqtt.port, cfg.mqtt.keepalive,
+                             lambda: self.topics.edge_subscriptions(self.house), self.post)
+        self.publisher = Publisher(self.outbox, self.link, self.topics, self.house)
+        self.commands = CommandBook()
+        self.ctx = FeatureContext(self.house, state_dir, self.post, self.emit, pin_factory)
+        self.features = build_features(cfg, self.ctx)
+        self.panel = None
+        if any(getattr(cfg.panel, f) for f in ("print_button", "scan_button", "copy_button",
+                                               "help_button", "green_light", "red_light")):
+            from .panel import GpioPanel
+            self.panel = GpioPanel(cfg.panel, self.post, pin_factory)
+        self.link_down_since: float | None = time.monotonic()
+        self.healthy_at = time.monotonic()  # last main-loop pass (for the watchdog)
+        self.events_rejected = 0
+        self._stopping = False
+
+    # ----- inputs from any thread -----------------------------------------------------------
+    def post(self, item: object) -> None:
+        self.queue.put(item)
+
+    def request_stop(self, reason: str = "signal") -> None:
+        self.queue.put(Stop(reason))
+
+    # ----- outputs (main thread) ------------------------------------------------------------
+    def _status_payload(self, online: bool, reason: str = "") -> bytes:
+        return contract.build_status(contract.Status(
+            self.house, online, self.boot, int(time.time() * 1000), __version__, reason))
+
+    def emit(self, event_type: str, data: Mapping[str, Any], at: Now | None = None) -> int | None:
+        """Queue an event in the outbox; refused (and counted) if it breaks the contract."""
+        at = at or now()
+        ts = int(at.wall * 1000)
+        try:  # validate before it gets a seq, so no seq is ever refused later
+            contract.build_event(contract.Event(self.house, self.boot, 1, ts, event_type, data))
+        except contract.PayloadError as exc:
+            self.events_rejected += 1
+            log.error("event %s not queued: %s", event_type, exc.reason)
+            return None
+        return self.outbox.append("event", self.boot, ts, dict(data), type=event_type)
+
+    def sample(self, at: Now) -> int:
+        metrics: dict[str, Any] = read_system_metrics(self.ctx.state_dir)
+        for feature in self.features:
+            try:
+                metrics.update(feature.metrics(at))
+            except Exception:  # a broken feature must not stop telemetry
+                log.exception("metrics of %s failed", feature.name)
+        metrics["outbox.rows"] = self.outbox.count()
+        metrics["mqtt.connected"] = int(self.link.connected)
+        metrics["events.rejected.total"] = self.events_rejected
+        try:
+            contract.check_metrics(metrics)
+        except contract.PayloadError as exc:
+            log.error("telemetry sample dropped: %s", exc)
+            return 0
+        return self.outbox.append("telemetry", self.boot, int(at.wall * 1000), metrics)
+
+    # ----- main loop -------------------------------------------------------------------------
+    def start(self) -> None:
+        if self.panel:
+            self.panel.start()
+        for feature in self.features:
+            feature.start()
+        self.link.start()
+        log.info("house %s started (boot %s, %d features)", self.house, self.boot[:8],
+                 len(self.features))
+
+    def run(self, ready=None, watchdog=None) -> None:
+        """Run until a Stop item arrives; `ready`/`watchdog` are systemd notify hooks."""
+        self.start()
+        if ready:
+            ready()
+        interval = float(self.cfg.telemetry.interval)
+        next_sample = time.monotonic()
+        next_tick = time.monotonic()
+        while not self._stopping:
+            timeout = max(0.0, min(next_sample, next_tick) - time.monotonic())
+            items = []
+            try:
+                items.append(self.queue.get(timeout=min(timeout, 1.0)))
+                while len(items) < 200:
+                    items.append(self.queue.get_nowait())
+            except queue.Empty:
+                pass
+            at = now()
+            for item in items:
+                self._dispatch(item, at)
+            if at.mono >= next_tick:
+                self._tick(at)
+                next_tick = at.mono + 1.0
+            if at.mono >= next_sample:
+                self.sample(at)
+                next_sample = max(next_sample + interval, at.mono)
+            self.outbox.commit()
+            self.publisher.pump()
+            self.healthy_at = at.mono
+            if watchdog:
+                watchdog()
+        self._shutdown()
+
+    def _dispatch(self, item: object, at: Now) -> None:
+        try:
+            if isinstance(item, Stop):
+                log.info("stopping (%s)", item.reason)
+                self._stopping = True
+            elif isinstance(item, Published):
+                self.publisher.on_published(item.mid)
+            elif isinstance(item, Inbound):
+                self._inbound(item, at)
+            elif isinstance(item, LinkUp):
+                self._link_up(at)
+            elif isinstance(item, LinkDown):
+                self.publisher.on_link_down()
+                if self.link_down_since is None:
+                    self.link_down_since = at.mono
+                    log.warning("broker connection lost (%s)", item.reason)
+            elif isinstance(item, ButtonPress):
+                self._press(item, at)
+            else:
+                for feature in self.features:
+                    if feature.handle(item, at):
+                        break
+                else:
+                    log.debug("nobody handles %s", type(item).__name__)
+        except Exception:  # the shell's loop: log, keep the agent alive
+            log.exception("handling %s failed", type(item).__name__)
+
+    def _link_up(self, at: Now) -> None:
+        if self.link_down_since is not None:
+            log.info("connected to broker %s:%d", self.cfg.mqtt.host, self.cfg.mqtt.port)
+        self.link_down_since = None
+        self.link.publish(self.topics.status(self.house), self._status_payload(True), retain=True)
+        self.publisher.on_link_up()
+
+    def _inbound(self, msg: Inbound, at: Now) -> None:
+        try:
+            house, kind, name = self.topics.parse(msg.topic)
+            if kind == "ack" and house == self.house:
+                self.publisher.on_ack(contract.parse_ack(msg.payload).seq)
+            elif kind == "cmd" and house == self.house and name:
+                self._command(name, msg.payload, at)
+        except contract.PayloadError as exc:
+            log.warning("ignored a bad message on %s: %s", msg.topic, exc.reason)
+
+    def _command(self, name: str, payload: bytes, at: Now) -> None:
+        result = self.commands.handle(
+            name, payload, at, self.features, self.post,
+            lambda: {"boot": self.boot, "outbox_rows": self.outbox.count(),
+                     "version": __version__})
+        if result is not None:
+            self.link.publish(self.topics.cmd_result(self.house), contract.build_cmd_result(result))
+
+    def _press(self, press: ButtonPress, at: Now) -> None:
+        outcome = None
+        for feature in self.features:
+            outcome = feature.on_button(press, at)
+            if outcome is not None:
+                break
+        log.info("%s button: %s", press.button,
+                 {True: "accepted", False: "refused", None: "not in use"}[outcome])
+        if self.panel:
+            self.panel.beep("accept" if outcome else "refuse")
+
+    def indicators(self, at: Now) -> list[Indicator]:
+        found = [f.indicator(at) for f in self.features]
+        if self.link_down_since is not None and at.mono - self.link_down_since > BROKER_DOWN_AFTER:
+            found.append(Indicator("attention", "broker_down"))
+        return found
+
+    def _tick(self, at: Now) -> None:
+        for feature in self.features:
+            try:
+                feature.tick(at)
+            except Exception:
+                log.exception("tick of %s failed", feature.name)
+        if self.panel:
+            self.panel.show(choose_lights(self.indicators(at)))
+
+    def _shutdown(self) -> None:
+        for feature in self.features:
+            try:
+                feature.stop()
+            except Exception:
+                log.exception("stopping %s failed", feature.name)
+        self.outbox.commit()
+        self.publisher.pump()
+        self.link.stop((self.topics.status(self.house), self._status_payload(False, "stopped")))
+        if self.panel:
+            self.panel.close()
+        self.outbox.close()
+        log.info("stopped")

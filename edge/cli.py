@@ -1,0 +1,76 @@
+"""`culturehouse-edge`: run the agent, or check a house's set-up."""
+from __future__ import annotations
+
+import argparse
+import logging
+import signal
+import sys
+
+from . import __version__
+from .settings import ConfigError
+
+
+def setup_logging(verbose: bool = False) -> None:
+    # journald adds timestamps and the unit name; keep lines short.
+    logging.basicConfig(level=logging.DEBUG if verbose else logging.INFO,
+                        format="%(levelname)s %(name)s: %(message)s", stream=sys.stderr)
+    logging.getLogger("PIL").setLevel(logging.WARNING)
+
+
+def report_config_error(exc: ConfigError) -> int:
+    print(f"Configuration problems in {exc.source}:", file=sys.stderr)
+    for problem in exc.problems:
+        print(f"  - {problem}", file=sys.stderr)
+    return 2
+
+
+def cmd_run(args) -> int:
+    from . import config
+    try:
+        cfg = config.load(args.config)
+    except ConfigError as exc:
+        return report_config_error(exc)
+    from .agent import Agent
+    from .panel import make_pin_factory
+    try:
+        agent = Agent(cfg, pin_factory=make_pin_factory(cfg.panel.pin_factory))
+    except (OSError, ValueError) as exc:
+        print(f"cannot start: {exc}", file=sys.stderr)
+        return 1
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        signal.signal(sig, lambda signum, frame: agent.request_stop(signal.Signals(signum).name))
+    from .sdnotify import SystemdNotifier
+    notifier = SystemdNotifier()
+    agent.run(ready=notifier.ready, watchdog=notifier.watchdog)
+    notifier.stopping()
+    return 0
+
+
+def cmd_check(args) -> int:
+    from . import config
+    try:
+        config.load(args.config)
+    except ConfigError as exc:
+        return report_config_error(exc)
+    print("✔ config valid")
+    return 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="culturehouse-edge",
+                                     description="culturehouse agent for a village cultural house")
+    parser.add_argument("--version", action="version", version=__version__)
+    parser.add_argument("-v", "--verbose", action="store_true", help="debug logging")
+    sub = parser.add_subparsers(dest="command", required=True)
+    run = sub.add_parser("run", help="run the agent")
+    run.add_argument("--config", required=True, help="path to edge.toml")
+    check = sub.add_parser("check", help="check config, broker, printer, scanner, pins")
+    check.add_argument("--config", required=True, help="path to edge.toml")
+    check.add_argument("--json", action="store_true", help="machine-readable output")
+    args = parser.parse_args(argv)
+    setup_logging(args.verbose)
+    return {"run": cmd_run, "check": cmd_check}[args.command](args)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

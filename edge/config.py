@@ -1,0 +1,140 @@
+"""The edge agent's configuration: TOML into frozen dataclasses (see config/edge.example.toml)."""
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+from typing import Literal
+
+from . import contract
+from .printing.config import PrinterConfig
+from .scanning.config import ScannerConfig
+from .settings import Port, Seconds, load_file
+from .wifi.config import WifiConfig
+
+PASSWORD_ENV = "CULTUREHOUSE_MQTT_PASSWORD"
+
+
+@dataclass(frozen=True)
+class HouseConfig:
+    id: str = ""
+    name: str = ""
+    timezone: str = "Asia/Ho_Chi_Minh"
+    language: Literal["vi", "en"] = "vi"
+
+    def problems(self) -> list[str]:
+        out = []
+        if not contract.is_house_id(self.id):
+            out.append("id: must match [a-z0-9-]{1,32} (and not be \"central\"), "
+                       f"got {self.id!r}")
+        try:
+            from zoneinfo import ZoneInfo
+            ZoneInfo(self.timezone)
+        except (ValueError, KeyError, OSError):
+            out.append(f"timezone: unknown time zone {self.timezone!r}")
+        return out
+
+
+@dataclass(frozen=True)
+class MqttConfig:
+    host: str = "127.0.0.1"
+    port: Port = 1883
+    username: str = ""  # default: the house id
+    password: str = field(default="", repr=False)  # or env CULTUREHOUSE_MQTT_PASSWORD
+    topic_root: str = contract.DEFAULT_ROOT
+    keepalive: Seconds = 60.0
+    tls: bool = False
+    ca_file: str = ""
+    reconnect_min: Seconds = 1
+    reconnect_max: Seconds = 300
+
+    def problems(self) -> list[str]:
+        out = []
+        if not self.host:
+            out.append("host: must not be empty")
+        if not 5 <= self.keepalive <= 3600:
+            out.append("keepalive: must be between 5s and 1h")
+        if self.tls and self.ca_file and not Path(self.ca_file).is_file():
+            out.append(f"ca_file: {self.ca_file} does not exist")
+        if self.reconnect_min <= 0 or self.reconnect_max < self.reconnect_min:
+            out.append("reconnect_max: must be at least reconnect_min (> 0)")
+        if not self.topic_root or "#" in self.topic_root or "+" in self.topic_root:
+            out.append("topic_root: must be a plain topic prefix without wildcards")
+        return out
+
+
+@dataclass(frozen=True)
+class TelemetryConfig:
+    interval: Seconds = 60
+
+    def problems(self) -> list[str]:
+        return [] if self.interval >= 1 else ["interval: must be at least 1s"]
+
+
+@dataclass(frozen=True)
+class StorageConfig:
+    state_dir: str = "/var/lib/culturehouse"
+
+
+@dataclass(frozen=True)
+class PanelConfig:
+    """GPIO pins (BCM numbers) of the buttons, lights and buzzer; 0 = not fitted."""
+
+    pin_factory: Literal["", "mock", "lgpio", "rpigpio", "pigpio", "native"] = ""
+    print_button: int = 0
+    scan_button: int = 0
+    copy_button: int = 0
+    help_button: int = 0
+    green_light: int = 0
+    amber_light: int = 0
+    red_light: int = 0
+    help_light: int = 0
+    buzzer: int = 0
+    long_press: Seconds = 2
+    bounce: Seconds = 0.05
+    help_timeout: Seconds = 1800  # an open HELP request closes by itself after this
+
+    def problems(self) -> list[str]:
+        out = []
+        if not 0.1 <= self.long_press <= 30:
+            out.append("long_press: must be between 100ms and 30s")
+        if not 0 <= self.bounce <= 0.5:
+            out.append("bounce: must be between 0 and 500ms")
+        if self.help_timeout < 10:
+            out.append("help_timeout: must be at least 10s")
+        pins = [(n, getattr(self, n)) for n in ("print_button", "scan_button", "copy_button",
+                "help_button", "green_light", "amber_light", "red_light", "help_light",
+                "buzzer")]
+        for name, pin in pins:
+            if not 0 <= pin <= 53:
+                out.append(f"{name}: must be a BCM GPIO number 1-53 (0 = not fitted)")
+        used = [p for _n, p in pins if p]
+        for pin in sorted({p for p in used if used.count(p) > 1}):
+            names = ", ".join(n for n, p in pins if p == pin)
+            out.append(f"{names}: share GPIO {pin}")
+        return out
+
+
+@dataclass(frozen=True)
+class EdgeConfig:
+    house: HouseConfig = field(default_factory=HouseConfig)
+    mqtt: MqttConfig = field(default_factory=MqttConfig)
+    telemetry: TelemetryConfig = field(default_factory=TelemetryConfig)
+    storage: StorageConfig = field(default_factory=StorageConfig)
+    panel: PanelConfig = field(default_factory=PanelConfig)
+    printer: PrinterConfig = field(default_factory=PrinterConfig)
+    scanner: ScannerConfig = field(default_factory=ScannerConfig)
+    wifi: WifiConfig = field(default_factory=WifiConfig)
+
+    @property
+    def mqtt_username(self) -> str:
+        return self.mqtt.username or self.house.id
+
+
+def load(path: str | Path, environ: dict | None = None) -> EdgeConfig:
+    """Load and validate an edge config; secrets from the environment win."""
+    cfg = load_file(EdgeConfig, path)
+    env = os.environ if environ is None else environ
+    if env.get(PASSWORD_ENV):
+        cfg = replace(cfg, mqtt=replace(cfg.mqtt, password=env[PASSWORD_ENV]))
+    return cfg

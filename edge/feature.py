@@ -1,0 +1,110 @@
+"""The seam every edge feature (print, scan, Wi-Fi, help) plugs into.
+
+The agent's main loop owns time and the outbox. A feature gets a `FeatureContext`,
+starts its own adapter threads (which may only `ctx.post(item)` immutable items onto
+the main queue), and is called back on the main thread. Standard library only.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Callable, Mapping
+
+
+@dataclass(frozen=True)
+class Now:
+    """Time passed into decisions: wall clock (unix s) and monotonic clock (s)."""
+
+    wall: float
+    mono: float
+
+
+@dataclass(frozen=True)
+class ButtonPress:
+    """A debounced press of a panel button, after release; `seconds` held."""
+
+    button: str  # "print", "scan", "copy", "help"
+    seconds: float
+    source: str = "panel"  # "panel" or "command" (remote `press` from a technician)
+
+
+@dataclass(frozen=True)
+class CopyRequest:
+    """Posted by the scan feature after a COPY scan; the print feature prints it unheld.
+
+    The print feature owns the CUPS job, counts copy.jobs.total / copy.pages.total and
+    emits copy.completed; the file is the scan feature's to delete afterwards.
+    """
+
+    path: str
+    pages: int
+    copy_id: str
+
+
+@dataclass(frozen=True)
+class Indicator:
+    """What a feature wants the status lights to say.
+
+    level: "ok" (ready), "busy" (working), "attention" (needs a person), "prompt"
+    (waiting for the citizen, e.g. turn the ID card over). cause: a stable keyword
+    such as "paper_out", "jam", "printer_offline", "scanner_fault", "broker_down".
+    """
+
+    level: str = "ok"
+    cause: str = ""
+
+
+@dataclass(frozen=True)
+class CommandOutcome:
+    ok: bool
+    detail: Any = None
+
+
+@dataclass
+class FeatureContext:
+    """What the agent hands to each feature."""
+
+    house: str
+    state_dir: Path
+    post: Callable[[object], None]  # thread-safe: put an item on the main queue
+    emit: Callable[[str, Mapping[str, Any]], None]  # main thread only: queue an event
+    pin_factory: Any = None  # gpiozero pin factory (MockFactory in tests and the demo)
+    extras: dict = field(default_factory=dict)
+
+
+class Feature:
+    """Base class with no-op defaults; every method runs on the agent's main thread."""
+
+    name = "feature"
+
+    def start(self) -> None:
+        """Open devices and start adapter threads."""
+
+    def stop(self) -> None:
+        """Stop threads and release devices (called once on shutdown)."""
+
+    def handle(self, item: object, now: Now) -> bool:
+        """Handle an item this feature posted; return True if it was ours."""
+        return False
+
+    def on_button(self, press: ButtonPress, now: Now) -> bool | None:
+        """A button press routed to this feature: True accepted, False refused, None not ours."""
+        return None
+
+    def tick(self, now: Now) -> None:
+        """Called at least once a second for timers (expiry, polling, retention)."""
+
+    def metrics(self, now: Now) -> Mapping[str, Any]:
+        """Current telemetry metrics (cumulative counters named *.total)."""
+        return {}
+
+    def indicator(self, now: Now) -> Indicator:
+        return Indicator()
+
+    def on_command(self, name: str, args: Mapping[str, Any], now: Now) -> CommandOutcome | None:
+        """A remote command; None if this feature does not know it."""
+        return None
+
+    def check(self) -> list[tuple[str, bool, str]]:
+        """Self-check lines for `culturehouse-edge check`: (what, ok, fix to try)."""
+        return []

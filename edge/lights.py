@@ -1,0 +1,67 @@
+"""Status-light decisions: which pattern each light shows, from the features' indicators.
+
+Pure: imports only the standard library and edge.feature.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Sequence
+
+from .feature import Indicator
+
+# A light is off, on, or blinking with (on seconds, off seconds); a pattern per cause
+# lets a technician tell paper-out from a jam at a glance.
+OFF = ("off",)
+ON = ("on",)
+BLINK_WORKING = ("blink", 0.5, 0.5)
+ATTENTION_PATTERNS = {
+    "paper_out": ("blink", 1.0, 1.0),
+    "jam": ("blink", 0.2, 0.2),
+    "cover_open": ("blink", 0.6, 0.3),
+    "toner_out": ("blink", 1.0, 0.3),
+    "printer_offline": ("blink", 0.2, 1.8),
+    "scanner_fault": ("blink", 1.5, 0.5),
+    "broker_down": ("blink", 0.1, 2.9),
+}
+DEFAULT_ATTENTION = ON
+# The citizen can see to the first causes, a technician to the later ones: show the first.
+ATTENTION_ORDER = ("jam", "paper_out", "cover_open", "toner_out", "printer_offline",
+                   "printer_fault", "scanner_fault", "broker_down")
+# Causes that leave the printer and scanner usable: green stays on beside the red.
+STILL_READY = ("broker_down",)
+HELP_WAITING = "help_waiting"  # HELP pressed, nobody has answered yet
+HELP_ANSWERED = "help_acknowledged"  # central acknowledged; someone is coming
+HELP_PATTERNS = {HELP_WAITING: ("blink", 0.5, 0.5), HELP_ANSWERED: ON}
+
+
+@dataclass(frozen=True)
+class LightPlan:
+    green: tuple = OFF
+    amber: tuple = OFF
+    red: tuple = OFF
+    help: tuple = OFF
+
+
+def _rank(cause: str) -> int:
+    return ATTENTION_ORDER.index(cause) if cause in ATTENTION_ORDER else len(ATTENTION_ORDER)
+
+
+def choose_lights(indicators: Sequence[Indicator]) -> LightPlan:
+    """Red for the most urgent cause, amber while busy or prompting, green when ready.
+
+    Busy blinks amber; a prompt (a held job waiting, turn the card over) holds it steady.
+    Help indicators drive only the separate HELP light.
+    """
+    helps = [i.cause for i in indicators if i.cause in HELP_PATTERNS]
+    help_light = HELP_PATTERNS[HELP_WAITING] if HELP_WAITING in helps else \
+        HELP_PATTERNS[HELP_ANSWERED] if helps else OFF
+    status = [i for i in indicators if i.cause not in HELP_PATTERNS]
+    attention = sorted((i for i in status if i.level == "attention"), key=lambda i: _rank(i.cause))
+    amber = BLINK_WORKING if any(i.level == "busy" for i in status) else \
+        ON if any(i.level == "prompt" for i in status) else OFF
+    if attention:
+        cause = attention[0].cause
+        ready = all(i.cause in STILL_READY for i in attention)
+        return LightPlan(green=ON if ready else OFF, amber=amber,
+                         red=ATTENTION_PATTERNS.get(cause, DEFAULT_ATTENTION), help=help_light)
+    return LightPlan(green=ON, amber=amber, help=help_light)

@@ -1,0 +1,1 @@
+"""printing feature of the edge agent."""

@@ -1,0 +1,9 @@
+"""[printing] section of the edge config."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class PrinterConfig:
+    enabled: bool = False

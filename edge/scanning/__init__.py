@@ -1,0 +1,1 @@
+"""scanning feature of the edge agent."""

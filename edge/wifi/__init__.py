@@ -1,0 +1,1 @@
+"""wifi feature of the edge agent."""

@@ -1,0 +1,104 @@
+"""Shared fixtures: real mosquitto, cupsd, ippeveprinter and SANE test backend on loopback."""
+from __future__ import annotations
+
+import os
+import shutil
+import sys
+import tempfile
+import threading
+from pathlib import Path
+
+import pytest
+
+from tests.harness.sane import use_test_backend
+
+# Before anything imports and initialises libsane: only the `test` backend.
+SANE_DIR = use_test_backend(Path(tempfile.mkdtemp(prefix="ch-sane-")))
+
+from tests.harness.cups import CupsServer, FakeIppPrinter  # noqa: E402
+from tests.harness.edgeproc import write_edge_config  # noqa: E402
+from tests.harness.mosquitto import MosquittoBroker  # noqa: E402
+from tests.harness.procs import free_port, wait_for  # noqa: E402
+
+REPO = Path(__file__).resolve().parent.parent
+PYTHON = sys.executable
+
+
+@pytest.fixture
+def broker(tmp_path):
+    """A private mosquitto on 127.0.0.1 with a free port, anonymous access."""
+    with MosquittoBroker(tmp_path / "mosquitto") as b:
+        yield b
+
+
+@pytest.fixture(scope="session")
+def cups_server():
+    """A private cupsd for the whole session; tests make their own queues in it."""
+    server = CupsServer().start()
+    yield server
+    server.stop()
+    shutil.rmtree(server.root, ignore_errors=True)
+
+
+@pytest.fixture
+def fake_printer():
+    """An ippeveprinter fake IPP printer (states and page counts on demand)."""
+    printer = FakeIppPrinter().start()
+    yield printer
+    printer.stop()
+    shutil.rmtree(printer.root, ignore_errors=True)
+
+
+@pytest.fixture
+def mock_pins():
+    """gpiozero's MockFactory (PWM-capable pins), closed after the test."""
+    from gpiozero import Device
+    from gpiozero.pins.mock import MockFactory, MockPWMPin
+    factory = MockFactory(pin_class=MockPWMPin)
+    yield factory
+    factory.reset()
+    Device.pin_factory = None
+
+
+@pytest.fixture
+def edge_config(tmp_path, broker):
+    """Write a minimal edge config for house-01 pointing at `broker`; returns a writer."""
+    def make(house: str = "house-01", **sections) -> Path:
+        return write_edge_config(tmp_path / f"{house}.toml", house, broker.port,
+                                 tmp_path / f"state-{house}", **sections)
+    return make
+
+
+@pytest.fixture
+def run_in_thread():
+    """Run objects with run()/request_stop() in threads; stop them all after the test."""
+    started = []
+
+    def start(obj):
+        thread = threading.Thread(target=obj.run, daemon=True)
+        thread.start()
+        started.append((obj, thread))
+        return obj
+
+    yield start
+    for obj, thread in started:
+        obj.request_stop("test over")
+        thread.join(5)
+
+
+@pytest.fixture
+def central_app(tmp_path, broker):
+    """Central (collector + web) running in this process against `broker`; returns it."""
+    from central import config as central_config
+    from central.app import Central
+    from tests.harness.edgeproc import write_central_config
+
+    path = write_central_config(tmp_path / "central.toml", broker.port,
+                                tmp_path / "central.sqlite", free_port())
+    app = Central(central_config.load(path))
+    thread = threading.Thread(target=app.run, daemon=True)
+    thread.start()
+    wait_for(lambda: app.collector.connected, 10, what="central connected to the broker")
+    yield app
+    app.request_stop("test over")
+    thread.join(5)

@@ -1,0 +1,93 @@
+"""`make demo`: mosquitto, a private cupsd, central and ten edge agents on this machine.
+
+Everything listens on 127.0.0.1 with free ports and lives in one temporary directory;
+Ctrl-C (or SIGTERM) stops every process this script started, by its process id.
+"""
+from __future__ import annotations
+
+import os
+import shutil
+import signal
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+from .cups import CupsServer
+from .edgeproc import start_central, start_edge, write_central_config, write_edge_config
+from .mosquitto import MosquittoBroker
+from .procs import free_port, wait_for
+from .sane import private_sane_config
+
+HOUSES = [f"house-{n:02d}" for n in range(1, 11)]
+
+
+def edge_sections(house: str, queue: str, workdir: Path) -> dict:
+    """Per-house config: mock GPIO pins, the private cupsd's queue, the SANE test backend."""
+    return {
+        "telemetry": {"interval": "10s"},
+        "mqtt": {"keepalive": "15s"},
+        "panel": {"pin_factory": "mock", "print_button": 17, "scan_button": 27,
+                  "copy_button": 22, "green_light": 5,
+                  "amber_light": 6, "red_light": 13, "help_light": 19, "buzzer": 26},
+    }
+
+
+def _interrupt(signum, frame):
+    raise KeyboardInterrupt
+
+
+def main() -> int:
+    work = Path(tempfile.mkdtemp(prefix="culturehouse-demo-"))
+    work.chmod(0o755)
+    signal.signal(signal.SIGTERM, _interrupt)
+    procs = []
+    broker = cupsd = None
+    try:
+        print("Starting mosquitto, cupsd, central and ten houses (logs in %s) ..." % work,
+              flush=True)
+        broker = MosquittoBroker(work / "mosquitto").start()
+        cupsd = CupsServer(work / "cups").start()
+        sane_dir = private_sane_config(work / "sane")
+        env = {**os.environ, "CUPS_SERVER": cupsd.server, "SANE_CONFIG_DIR": str(sane_dir)}
+        web_port = free_port()
+        central_cfg = write_central_config(work / "central.toml", broker.port,
+                                           work / "central.sqlite", web_port)
+        central = start_central(central_cfg, work / "central.log", env=env)
+        procs.append(central)
+        for house in HOUSES:
+            queue = house.replace("-", "_")
+            cupsd.add_null_queue(queue, hold=True)
+            cfg = write_edge_config(work / f"{house}.toml", house, broker.port,
+                                    work / "state" / house, **edge_sections(house, queue, work))
+            procs.append(start_edge(cfg, work / f"{house}.log", env=env))
+        wait_for(lambda: "dashboard on" in central.output() or not central.alive(), 20,
+                 what="central")
+        if not central.alive():
+            print(central.output()[-2000:], file=sys.stderr)
+            return 1
+        print(f"\nDashboard: http://127.0.0.1:{web_port}/\n", flush=True)
+        print("Press Ctrl-C to stop everything.", flush=True)
+        while True:
+            time.sleep(1)
+            dead = [p for p in procs if not p.alive()]
+            if dead:
+                print(f"{dead[0].log_path.name}: stopped unexpectedly:\n"
+                      + dead[0].output()[-3000:], file=sys.stderr)
+                return 1
+    except KeyboardInterrupt:
+        print("\nStopping ...", flush=True)
+        return 0
+    finally:
+        for proc in reversed(procs):
+            proc.stop()
+        if cupsd:
+            cupsd.stop()
+        if broker:
+            broker.stop()
+        if not os.environ.get("CULTUREHOUSE_DEMO_KEEP"):
+            shutil.rmtree(work, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    sys.exit(main())
