@@ -1,24 +1,116 @@
-"""Wires central: store, MQTT collector and web server; runs until told to stop."""
+"""Wires central: store, MQTT collector, alert monitor and web server; runs until told to stop."""
 from __future__ import annotations
 
+import json
 import logging
 import threading
+import time
+import urllib.error
+import urllib.request
 
-from . import __version__
+from edge import contract
+
+from . import __version__, alerts, queries, rollups
 from .collector import Collector
 from .config import CentralConfig
-from .store import Store
-from .web import Web
+from .store import Store, connect
+from .web import Deps, Web
 
 log = logging.getLogger(__name__)
+
+
+class AlertMonitor:
+    """Evaluates alerts on central's main loop; publishes them retained and to a webhook."""
+
+    def __init__(self, cfg: CentralConfig, store: Store, collector: Collector):
+        a = cfg.alerts
+        self.rules = alerts.Rules(a.offline_after, a.printer_after, a.scanner_after,
+                                  a.backlog_rows, 60.0, a.skew_max, 120.0, a.disk_low_pct,
+                                  a.disk_clear_pct, a.help_ack_within, a.clear_after)
+        self.cfg, self.store, self.collector = cfg, store, collector
+        self.names = {h: e.name for h, e in cfg.houses.items()}
+        self.tracks: dict[tuple, alerts.Track] = {}
+        self._open: list[dict] = []
+        self._published: bytes | None = None
+        self._next = 0.0
+
+    def open(self) -> list[dict]:
+        return self._open
+
+    def due(self, mono: float) -> bool:
+        if mono < self._next:
+            return False
+        self._next = mono + self.cfg.alerts.interval
+        return True
+
+    def evaluate(self, now_ms: int) -> None:
+        db = self.store.reader()
+        cards = queries.house_cards(db, now_ms, self.names, self.cfg.web.heartbeat_stale, [])
+        latest = queries.latest_clock(db, [c["house"] for c in cards])
+        changes = []
+        for card in cards:
+            house = card["house"]
+            raised = {k for (h, k), t in self.tracks.items() if h == house and t.raised}
+            ts = latest.get(house)
+            skew = ts[0] - ts[1] if ts and ts[2] == "ntp" and now_ms - ts[1] < 600_000 else None
+            conds, current = alerts.observe(card, self.rules, raised, skew,
+                                            self._backlog_growing(db, card, now_ms))
+            up, down = alerts.step(self.tracks, house, conds, current, now_ms, self.rules)
+            changes += [("raised", t) for t in up] + [("cleared", t) for t in down]
+        self._open = [alerts.as_dict(t, now_ms, self.names.get(t.house, ""))
+                      for t in sorted(self.tracks.values(), key=lambda t: (t.house, t.kind))
+                      if t.raised]
+        for what, t in changes:
+            log.info("alert %s: %s at %s", what, t.kind, t.house)
+        self._publish(now_ms, force=bool(changes))
+        if changes and self.cfg.alerts.webhook_url:
+            body = [{"change": w, **alerts.as_dict(t, now_ms, self.names.get(t.house, ""))}
+                    for w, t in changes]
+            threading.Thread(target=self._post, args=(body,), daemon=True).start()
+
+    def _backlog_growing(self, db, card: dict, now_ms: int) -> bool:
+        rows = card["metrics"].get("outbox.rows")
+        if not isinstance(rows, (int, float)) or rows < self.rules.backlog_rows:
+            return False
+        before = db.execute("SELECT json_extract(body, '$.\"outbox.rows\"') FROM messages "
+                            "WHERE house = ? AND kind = 'telemetry' AND ts <= ? "
+                            "ORDER BY house, kind, ts DESC LIMIT 1",
+                            (card["house"], now_ms - self.cfg.alerts.backlog_window * 1000)
+                            ).fetchone()
+        return before is not None and before[0] is not None and rows > before[0]
+
+    def _publish(self, now_ms: int, force: bool) -> None:
+        payload = contract.build_central_alerts(contract.CentralAlerts(now_ms, tuple(
+            contract.AlertItem(a["house"], a["kind"], a["since"], a["text"], a["text_en"])
+            for a in self._open)))
+        if force or self._published is None:
+            topic = contract.Topics(self.cfg.mqtt.topic_root).central_alerts()
+            if self.collector.link.publish(topic, payload, retain=True) is not None:
+                self._published = payload
+
+    def _post(self, body: list) -> None:
+        req = urllib.request.Request(self.cfg.alerts.webhook_url, method="POST",
+                                     data=json.dumps({"alerts": body}, ensure_ascii=False).encode(),
+                                     headers={"Content-Type": "application/json"})
+        try:
+            with urllib.request.urlopen(req, timeout=self.cfg.alerts.webhook_timeout) as resp:
+                resp.read()
+        except (urllib.error.URLError, OSError, ValueError) as exc:
+            log.warning("alert webhook failed: %s", exc)
 
 
 class Central:
     def __init__(self, cfg: CentralConfig):
         self.cfg = cfg
         self.store = Store(cfg.storage.database)
+        rollups.ensure_schema(self.store.db, cfg.reports.timezone)
         self.collector = Collector(cfg, self.store)
-        self.web = Web(self.store, cfg.web.host, cfg.web.port, self.health)
+        self.monitor = AlertMonitor(cfg, self.store, self.collector)
+        self._acks = connect(cfg.storage.database)  # the web's only write: HELP acknowledged
+        self._acks_lock = threading.Lock()
+        self.web = Web(self.store, cfg, Deps(
+            health=self.health, alerts=self.monitor.open, send_command=self.send_command,
+            ack_help=self.ack_help, cmd_result=self.collector.cmd_results.get))
         self._stop = threading.Event()
 
     def health(self) -> dict:
@@ -26,6 +118,21 @@ class Central:
                 "broker": self.collector.connected, "version": __version__,
                 "stored_total": self.collector.stored_total,
                 "rejected": dict(self.collector.rejected)}
+
+    def send_command(self, house: str, name: str, args: dict) -> str:
+        return self.collector.send_command(house, name, args)
+
+    def ack_help(self, house: str, user: str) -> tuple[int, int | None]:
+        """Mark a house's open HELP requests acknowledged: (how many, the newest's number)."""
+        with self._acks_lock:
+            row = self._acks.execute("SELECT request FROM help_requests WHERE house = ? AND "
+                                     "acked_ts IS NULL ORDER BY seq DESC LIMIT 1",
+                                     (house,)).fetchone()
+            count = self._acks.execute(
+                "UPDATE help_requests SET acked_ts = ?, acked_by = ? "
+                "WHERE house = ? AND acked_ts IS NULL",
+                (int(time.time() * 1000), user, house)).rowcount
+        return count, row[0] if row else None
 
     def request_stop(self, reason: str = "signal") -> None:
         log.info("stopping (%s)", reason)
@@ -41,7 +148,13 @@ class Central:
         while not self._stop.wait(1.0):
             if watchdog and self.collector.writer.is_alive():
                 watchdog()
+            if self.monitor.due(time.monotonic()):
+                try:
+                    self.monitor.evaluate(int(time.time() * 1000))
+                except Exception:  # the shell's loop: alerts must not stop central
+                    log.exception("evaluating alerts failed")
         self.web.stop()
         self.collector.stop()
+        self._acks.close()
         self.store.close()
         log.info("stopped")

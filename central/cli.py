@@ -33,13 +33,8 @@ def cmd_run(args) -> int:
 
 
 def cmd_check(args) -> int:
-    from . import config
-    try:
-        config.load(args.config)
-    except ConfigError as exc:
-        return report_config_error(exc)
-    print("✔ config valid")
-    return 0
+    from .check import run
+    return run(args.config, as_json=args.json)
 
 
 # Each further subcommand lives with the code it drives: (name, help, module, function).

@@ -1,8 +1,10 @@
 """Ingest: MQTT messages from the houses into the store, then acks back to the houses.
 
-paho's callback only enqueues; one writer thread validates against the contract,
-stores a batch in one transaction and publishes each house's retained `ack` watermark.
-A bad payload is counted by reason and logged (rate limited); it never stops ingest.
+paho's callback only enqueues; one writer thread validates against the contract, stores
+a batch (up to batch_size messages or batch_wait) in one transaction, then PUBACKs them
+(manual_ack) and publishes each house's retained `ack` watermark. Gaps in a house's seq
+wait a reorder window, then the house is asked to `resend` them. A bad payload is counted
+by reason and logged (rate limited); it never stops ingest.
 """
 from __future__ import annotations
 
@@ -10,12 +12,13 @@ import logging
 import queue
 import threading
 import time
+import uuid
 from collections import Counter
 
 from edge import contract
-from edge.mqtt_link import Inbound, LinkDown, LinkUp, MqttLink, Published, Will, build_client
+from edge.mqtt_link import (Inbound, LinkDown, LinkUp, MqttLink, Published, Will, build_client,
+                            v5_session)
 
-from . import __version__
 from .config import CentralConfig
 from .store import Received, Store
 
@@ -23,21 +26,23 @@ log = logging.getLogger(__name__)
 LOG_EVERY = 60.0  # seconds between log lines about rejected payloads of one reason
 
 
-def parse_inbound(topics: contract.Topics, msg: Inbound, known: frozenset[str]):
-    """Validate one message: a contract object, None for central's own topics, or PayloadError."""
+def parse_inbound(topics: contract.Topics, msg: Inbound, known: frozenset[str]) -> list | None:
+    """Validate one message: contract objects, None for central's own topics, or PayloadError."""
     house, kind, _ = topics.parse(msg.topic)
     if house == "central":
         return None
     if known and house not in known:
         raise contract.PayloadError("unknown_house")
     if kind == "telemetry":
-        return contract.parse_telemetry(msg.payload, house)
+        return [contract.parse_telemetry(msg.payload, house)]
     if kind == "event":
-        return contract.parse_event(msg.payload, house)
+        return [contract.parse_event(msg.payload, house)]
+    if kind == "history":
+        return contract.parse_history(msg.payload, house)
     if kind == "status":
-        return contract.parse_status(msg.payload, house)
+        return [contract.parse_status(msg.payload, house)]
     if kind == "cmd_result":
-        return contract.parse_cmd_result(msg.payload)
+        return [(house, contract.parse_cmd_result(msg.payload))]
     raise contract.PayloadError("bad_topic", f"{kind} is not sent by houses")
 
 
@@ -50,17 +55,26 @@ class Collector:
         self.queue: queue.Queue = queue.Queue()
         self.rejected: Counter[str] = Counter()
         self.stored_total = 0
+        self.resends_asked = 0
         self.cmd_results: dict[str, contract.CommandResult] = {}
         self._last_log: dict[str, float] = {}
         self._acks_sent: dict[str, int] = {}
+        self._ack_at: dict[str, float] = {}
+        self._pending_acks: dict[str, int] = {}
+        self._gaps: dict[str, tuple[tuple[int, int], float, float]] = {}  # seen, asked
+        self._gaps_at = 0.0
         self._stop = threading.Event()
+        ingest = cfg.ingest
         will = Will(self.topics.central_status(), self._status(False))
         client = build_client("culturehouse-central", cfg.mqtt.username, cfg.mqtt.password,
-                              tls=cfg.mqtt.tls, ca_file=cfg.mqtt.ca_file, will=will,
-                              reconnect_min=cfg.mqtt.reconnect_min,
-                              reconnect_max=cfg.mqtt.reconnect_max)
+                              tls=cfg.mqtt.tls, ca_file=cfg.mqtt.ca_file, will=will, v5=True,
+                              manual_ack=True)
         self.link = MqttLink(client, cfg.mqtt.host, cfg.mqtt.port, cfg.mqtt.keepalive,
-                             self.topics.central_subscriptions, self.queue.put)
+                             self.topics.central_subscriptions, self.queue.put,
+                             reconnect_min=cfg.mqtt.reconnect_min,
+                             reconnect_max=cfg.mqtt.reconnect_max, first_delay_max=0,
+                             connect_options=v5_session(int(ingest.session_expiry),
+                                                        ingest.receive_maximum))
         self.writer = threading.Thread(target=self._write_loop, name="collector-writer",
                                        daemon=True)
 
@@ -83,7 +97,6 @@ class Collector:
 
     def send_command(self, house: str, name: str, args: dict, ttl_s: float = 600) -> str:
         """Publish a command to a house; returns its req_id."""
-        import uuid
         req_id = uuid.uuid4().hex
         payload = contract.build_command(contract.Command(
             name, req_id, int((time.time() + ttl_s) * 1000), args))
@@ -94,64 +107,103 @@ class Collector:
     def _write_loop(self) -> None:
         wait = float(self.cfg.ingest.batch_wait)
         while not self._stop.is_set():
+            items = []
             try:
-                first = self.queue.get(timeout=0.2)
-            except queue.Empty:
-                continue
-            items = [first]
-            deadline = time.monotonic() + wait
-            while len(items) < self.cfg.ingest.batch_size:
-                remaining = deadline - time.monotonic()
-                if remaining <= 0:
-                    break
-                try:
+                items.append(self.queue.get(timeout=0.2))
+                deadline = time.monotonic() + wait
+                while len(items) < self.cfg.ingest.batch_size:
+                    remaining = deadline - time.monotonic()
+                    if remaining <= 0:
+                        break
                     items.append(self.queue.get(timeout=remaining))
-                except queue.Empty:
-                    break
+            except queue.Empty:
+                pass
             try:
-                self._handle(items)
+                if items:
+                    self._handle(items)
+                self._flush_acks(time.monotonic())
+                self._chase_gaps(time.monotonic())
             except Exception:  # the shell's loop: keep ingesting
                 log.exception("storing a batch of %d messages failed", len(items))
 
     def _handle(self, items: list) -> None:
         batch: list[Received] = []
+        inbound: list[Inbound] = []
         now_ms = int(time.time() * 1000)
         for item in items:
             if isinstance(item, LinkUp):
                 log.info("connected to broker %s:%d", self.cfg.mqtt.host, self.cfg.mqtt.port)
                 self.link.publish(self.topics.central_status(), self._status(True), retain=True)
                 self._acks_sent.clear()  # re-send watermarks after a reconnect
+                self._pending_acks.update(self.store.acked())
             elif isinstance(item, LinkDown):
                 log.warning("broker connection lost (%s)", item.reason)
             elif isinstance(item, Inbound):
+                inbound.append(item)
                 try:
                     parsed = parse_inbound(self.topics, item, self.known)
                 except contract.PayloadError as exc:
                     self._reject(exc.reason, item.topic)
                     continue
-                if parsed is None:
-                    continue
-                if isinstance(parsed, contract.CommandResult):
-                    self.cmd_results[parsed.req_id] = parsed
-                else:
-                    batch.append(Received(parsed, now_ms))
+                for message in parsed or ():
+                    if isinstance(message, tuple):
+                        self._cmd_result(*message)
+                    else:
+                        batch.append(Received(message, now_ms))
             elif not isinstance(item, Published):
                 log.debug("unexpected item %r", item)
         if batch:
-            marks = self.store.write_batch(batch)
+            self._pending_acks.update(self.store.write_batch(batch))
             self.stored_total += sum(1 for r in batch
                                      if not isinstance(r.message, contract.Status))
-            self._publish_acks(marks)
-        elif any(isinstance(i, LinkUp) for i in items):
-            self._publish_acks(self.store.acked())
+        for item in inbound:  # only now is it safe for the broker to forget them
+            self.link.ack(item)
 
-    def _publish_acks(self, marks: dict[str, int]) -> None:
-        for house, seq in marks.items():
-            if seq > 0 and self._acks_sent.get(house) != seq:
-                mid = self.link.publish(self.topics.ack(house),
-                                        contract.build_ack(contract.Ack(seq)), retain=True)
-                if mid is not None:
-                    self._acks_sent[house] = seq
+    def _cmd_result(self, house: str, result: contract.CommandResult) -> None:
+        self.cmd_results[result.req_id] = result
+        detail = result.detail if isinstance(result.detail, dict) else {}
+        oldest = detail.get("oldest")
+        if result.name == "resend" and result.ok and isinstance(oldest, int) and oldest > 1:
+            # The house no longer holds what lies below `oldest`: stop waiting for it.
+            self.store.raise_floor(house, oldest - 1)
+            self._pending_acks.update(self.store.acked())
+
+    def _flush_acks(self, now: float) -> None:
+        interval = float(self.cfg.ingest.ack_interval)
+        for house, seq in list(self._pending_acks.items()):
+            if seq <= 0 or self._acks_sent.get(house) == seq:
+                self._pending_acks.pop(house, None)
+                continue
+            if now - self._ack_at.get(house, -interval) < interval:
+                continue
+            mid = self.link.publish(self.topics.ack(house),
+                                    contract.build_ack(contract.Ack(seq)), retain=True)
+            if mid is not None:
+                self._acks_sent[house] = seq
+                self._ack_at[house] = now
+                self._pending_acks.pop(house, None)
+
+    def _chase_gaps(self, now: float) -> None:
+        """Ask a house to resend a gap that outlived the reorder window (once per window)."""
+        if now - self._gaps_at < 1.0:
+            return
+        self._gaps_at = now
+        window = float(self.cfg.ingest.reorder_window)
+        for house in self.store.acked():
+            gap = self.store.first_gap(house)
+            if gap is None:
+                self._gaps.pop(house, None)
+                continue
+            seen_gap, seen_at, asked_at = self._gaps.get(house, (gap, now, -1e9))
+            if seen_gap[0] != gap[0]:
+                seen_at, asked_at = now, -1e9
+            if now - seen_at >= window and now - asked_at >= max(window, 1.0):
+                if self.link.connected:
+                    self.send_command(house, "resend", {"from": gap[0], "to": gap[1]})
+                    self.resends_asked += 1
+                    log.info("house %s: seq %d-%d missing, asked for a resend", house, *gap)
+                    asked_at = now
+            self._gaps[house] = (gap, seen_at, asked_at)
 
     def _reject(self, reason: str, topic: str) -> None:
         self.rejected[reason] += 1

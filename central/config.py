@@ -4,10 +4,13 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass, field, replace
 from pathlib import Path
+from typing import Literal
 
 from edge import contract
 from edge.config import MqttConfig
 from edge.settings import Port, Seconds, load_file
+
+from .auth import USER_NAME, is_hash
 
 PASSWORD_ENV = "CULTUREHOUSE_CENTRAL_MQTT_PASSWORD"
 
@@ -22,17 +25,81 @@ class WebConfig:
     host: str = "127.0.0.1"
     port: Port = 8080
     language: str = "vi"
+    session_idle: Seconds = 43200.0  # a login lasts this long without use
+    cookie_secure: bool = False  # true when served over HTTPS (a reverse proxy)
+    login_attempts: int = 5  # failed logins per address and per user name ...
+    login_window: Seconds = 900.0  # ... within this window, then wait
+    heartbeat_stale: Seconds = 180.0  # online but silent this long counts as offline
 
     def problems(self) -> list[str]:
-        return [] if self.language in ("vi", "en") else ["language: must be \"vi\" or \"en\""]
+        out = [] if self.language in ("vi", "en") else ["language: must be \"vi\" or \"en\""]
+        if self.login_attempts < 1:
+            out.append("login_attempts: must be at least 1")
+        if self.session_idle < 60:
+            out.append("session_idle: must be at least 1m")
+        return out
+
+
+@dataclass(frozen=True)
+class UserEntry:
+    password_hash: str = ""
+    role: Literal["viewer", "operator"] = "viewer"
+
+    def problems(self) -> list[str]:
+        if is_hash(self.password_hash):
+            return []
+        return ["password_hash: missing or not made by `culturehouse-central add-user`"]
+
+
+@dataclass(frozen=True)
+class AlertsConfig:
+    interval: Seconds = 15.0
+    offline_after: Seconds = 600.0
+    printer_after: Seconds = 600.0
+    scanner_after: Seconds = 60.0
+    backlog_rows: int = 200
+    backlog_window: Seconds = 600.0
+    skew_max: Seconds = 300.0
+    disk_low_pct: float = 10.0
+    disk_clear_pct: float = 15.0
+    help_ack_within: Seconds = 300.0
+    clear_after: Seconds = 60.0
+    webhook_url: str = ""
+    webhook_timeout: Seconds = 5.0
+
+    def problems(self) -> list[str]:
+        out = []
+        if self.disk_clear_pct < self.disk_low_pct:
+            out.append("disk_clear_pct: must not be below disk_low_pct")
+        if self.webhook_url and not self.webhook_url.startswith(("http://", "https://")):
+            out.append("webhook_url: must start with http:// or https://")
+        if self.interval < 1:
+            out.append("interval: must be at least 1s")
+        return out
+
+
+@dataclass(frozen=True)
+class ReportsConfig:
+    timezone: str = "Asia/Ho_Chi_Minh"
+
+    def problems(self) -> list[str]:
+        from zoneinfo import ZoneInfo
+        try:
+            ZoneInfo(self.timezone)
+        except (ValueError, KeyError, OSError):
+            return [f"timezone: unknown time zone {self.timezone!r}"]
+        return []
 
 
 @dataclass(frozen=True)
 class IngestConfig:
-    batch_size: int = 500
-    batch_wait: Seconds = 0.2
-    ack_interval: Seconds = 1.0
+    batch_size: int = 500  # messages stored in one transaction at most
+    batch_wait: Seconds = 0.2  # ... or after this long, whichever comes first
+    ack_interval: Seconds = 1.0  # a house's ack watermark is published at most this often
     max_backlog_rate: float = 5.0  # messages/s each house may use to replay its backlog
+    reorder_window: Seconds = 30.0  # a gap in seq waits this long before `resend` is asked
+    receive_maximum: int = 2000  # QoS 1 messages the broker may have in flight to us
+    session_expiry: Seconds = 7 * 86400  # the broker keeps our queue this long while we are away
 
     def problems(self) -> list[str]:
         out = []
@@ -40,6 +107,12 @@ class IngestConfig:
             out.append("batch_size: must be between 1 and 10000")
         if self.max_backlog_rate <= 0:
             out.append("max_backlog_rate: must be positive")
+        if not 0 < self.batch_wait <= 10:
+            out.append("batch_wait: must be between 1ms and 10s")
+        if self.reorder_window < 0:
+            out.append("reorder_window: must not be negative")
+        if not 1 <= self.receive_maximum <= 65535:
+            out.append("receive_maximum: must be between 1 and 65535")
         return out
 
 
@@ -56,10 +129,15 @@ class CentralConfig:
     ingest: IngestConfig = field(default_factory=IngestConfig)
     # Known houses by id; empty accepts any valid id (the broker's ACL still applies).
     houses: dict[str, HouseEntry] = field(default_factory=dict)
+    alerts: AlertsConfig = field(default_factory=AlertsConfig)
+    reports: ReportsConfig = field(default_factory=ReportsConfig)
+    users: dict[str, UserEntry] = field(default_factory=dict)
 
     def problems(self) -> list[str]:
         return [f"houses.{h}: not a valid house id" for h in self.houses
-                if not contract.is_house_id(h)]
+                if not contract.is_house_id(h)] + [
+            f"users.{u}: use 1-32 lower-case letters, digits, '.', '_' or '-'"
+            for u in self.users if not USER_NAME.match(u)]
 
 
 def load(path: str | Path, environ: dict | None = None) -> CentralConfig:

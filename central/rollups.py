@@ -23,6 +23,7 @@ NAMES = {
     "ev_print_completed": "print.job_completed", "ev_print_failed": "print.job_failed",
     "ev_copy_completed": "copy.completed", "ev_scan_completed": "scan.completed",
     "ev_scan_failed": "scan.failed", "ev_help": "help.requested", "ev_help_ack": "help.acknowledged",
+    "ev_help_closed": "help.closed",
     "ev_wifi_daily": "wifi.daily",
 }
 N = NAMES
@@ -49,11 +50,11 @@ CREATE TABLE IF NOT EXISTS rollup_hourly (
 CREATE TABLE IF NOT EXISTS rollup_daily (
     house TEXT NOT NULL, metric TEXT NOT NULL, day TEXT NOT NULL, value,
     PRIMARY KEY (house, metric, day)) WITHOUT ROWID;
-CREATE INDEX IF NOT EXISTS rollup_daily_by_day ON rollup_daily (day);
+CREATE INDEX IF NOT EXISTS rollup_daily_of_day ON rollup_daily (day, house, metric, value);
 CREATE TABLE IF NOT EXISTS help_requests (
     house TEXT NOT NULL, seq INTEGER NOT NULL, ts INTEGER NOT NULL, recv_ts INTEGER NOT NULL,
-    acked_ts INTEGER, acked_by TEXT, PRIMARY KEY (house, seq));
-CREATE INDEX IF NOT EXISTS help_open ON help_requests (acked_ts);
+    request INTEGER, acked_ts INTEGER, acked_by TEXT, PRIMARY KEY (house, seq));
+CREATE INDEX IF NOT EXISTS help_open ON help_requests (acked_ts, ts);
 CREATE TABLE IF NOT EXISTS rollup_settings (key TEXT PRIMARY KEY, value TEXT NOT NULL);
 """
 
@@ -98,14 +99,21 @@ def _add(db, table: str, key: str, house: str, metric: str, bucket, value, how: 
                f"ON CONFLICT DO UPDATE SET {_UPSERT[how]}", (house, metric, bucket, value))
 
 
-def _is_new(db, msg, recv_ts: int, seen: set) -> bool:
-    """True the first time a message is stored: replays must not be counted twice."""
+def _stored_time(db, msg, recv_ts: int, seen: set) -> int | None:
+    """The stored ts the first time a message is stored, else None: replays count once.
+
+    Stored in this batch = its row carries this batch's arrival time. Without a
+    synchronised (or re-timed) clock the house's ts is meaningless: arrival time is used.
+    """
     key = (msg.house, msg.seq)
     if key in seen:
-        return False
+        return None
     seen.add(key)
-    row = db.execute("SELECT recv_ts FROM messages WHERE house = ? AND seq = ?", key).fetchone()
-    return row is not None and row[0] == recv_ts
+    row = db.execute("SELECT recv_ts, ts, tq FROM messages WHERE house = ? AND seq = ?",
+                     key).fetchone()
+    if row is None or row[0] != recv_ts:
+        return None
+    return row[1] if row[2] in ("ntp", "retimed") else recv_ts
 
 
 def apply_rollups(db: sqlite3.Connection, batch: list) -> None:
@@ -121,10 +129,11 @@ def apply_rollups(db: sqlite3.Connection, batch: list) -> None:
     for item in batch:
         msg = item.message
         kind = type(msg).__name__
-        if kind not in ("Telemetry", "Event") or not _is_new(db, msg, item.recv_ts, seen):
+        if kind not in ("Telemetry", "Event"):
             continue
-        # Without a synchronised clock the house's ts is meaningless: use arrival time.
-        ts = msg.ts if msg.tq == "ntp" else item.recv_ts
+        ts = _stored_time(db, msg, item.recv_ts, seen)
+        if ts is None:
+            continue
         hour, day = ts // 3_600_000, local_day(ts, tz_name)
         if kind == "Telemetry":
             _telemetry(db, msg, ts, hour, day)
@@ -164,11 +173,14 @@ def _event(db, msg, ts: int, hour: int, day: str, recv_ts: int) -> None:
         if value:
             _both(db, msg.house, metric, hour, day, value, "sum")
     if msg.type == N["ev_help"]:
-        db.execute("INSERT OR IGNORE INTO help_requests (house, seq, ts, recv_ts) VALUES (?,?,?,?)",
-                   (msg.house, msg.seq, ts, recv_ts))
-    elif msg.type == N["ev_help_ack"]:  # acknowledged at the house itself
-        db.execute("UPDATE help_requests SET acked_ts = ?, acked_by = 'house' "
-                   "WHERE house = ? AND acked_ts IS NULL AND ts <= ?", (ts, msg.house, ts))
+        request = msg.data.get("request")  # the house's own number, echoed in help_ack
+        db.execute("INSERT OR IGNORE INTO help_requests (house, seq, ts, recv_ts, request) "
+                   "VALUES (?,?,?,?,?)", (msg.house, msg.seq, ts, recv_ts,
+                                          request if isinstance(request, int) else None))
+    elif msg.type in (N["ev_help_ack"], N["ev_help_closed"]):  # answered or over at the house
+        who = "house" if msg.type == N["ev_help_ack"] else "closed"
+        db.execute("UPDATE help_requests SET acked_ts = ?, acked_by = ? "
+                   "WHERE house = ? AND acked_ts IS NULL AND ts <= ?", (ts, who, msg.house, ts))
     elif msg.type == N["ev_wifi_daily"]:
         wday = msg.data.get("day")
         wday = wday if isinstance(wday, str) and _is_date(wday) else day

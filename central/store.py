@@ -1,7 +1,9 @@
 """Central's SQLite store: what the houses sent, idempotent on (house, seq).
 
 One writer (the collector's writer thread) owns a `Store`; readers (web requests)
-open their own read-only connections through `Store.reader()`.
+open their own read-only connections through `Store.reader()`. The write side also keeps
+each house's ack watermark (never past a seq not stored) and re-times samples taken
+before the house's clock was synchronised (tq "none" becomes "retimed").
 """
 from __future__ import annotations
 
@@ -43,6 +45,13 @@ CREATE TABLE IF NOT EXISTS messages (
     PRIMARY KEY (house, seq)
 ) WITHOUT ROWID;
 CREATE INDEX IF NOT EXISTS messages_by_time ON messages (house, kind, ts);
+CREATE TABLE IF NOT EXISTS clock_anchors (
+    house   TEXT NOT NULL,
+    boot    TEXT NOT NULL,
+    ts      INTEGER NOT NULL,
+    mono    INTEGER NOT NULL,
+    PRIMARY KEY (house, boot)
+) WITHOUT ROWID;
 CREATE TABLE IF NOT EXISTS status_log (
     house   TEXT NOT NULL,
     boot    TEXT NOT NULL,
@@ -79,7 +88,11 @@ class Store:
         self.path = Path(path)
         self.db = connect(self.path)
         self.db.executescript(SCHEMA)
+        have = {r[1] for r in self.db.execute("PRAGMA table_info(messages)")}
+        if "upto" not in have:  # a roll-up stands for seq..upto (edge over its disk quota)
+            self.db.execute("ALTER TABLE messages ADD COLUMN upto INTEGER")
         self._local = threading.local()
+        self._new_anchors: list[tuple] = []
 
     def reader(self) -> sqlite3.Connection:
         """A read-only connection for the calling thread."""
@@ -94,34 +107,72 @@ class Store:
         touched: set[str] = set()
         db.execute("BEGIN IMMEDIATE")
         try:
+            last_seen: dict[str, int] = {}
+            latest: dict[str, contract.Telemetry] = {}
+            for item in batch:  # houses first: a status may need its row
+                house = item.message.house
+                if house not in last_seen:
+                    self._ensure_house(house, item.recv_ts)
+                last_seen[house] = max(last_seen.get(house, 0), item.recv_ts)
+            rows, rollups = [], []
             for item in batch:
                 msg = item.message
-                self._ensure_house(msg.house, item.recv_ts)
+                touched.add(msg.house)  # a status's `oldest` may move the watermark too
                 if isinstance(msg, contract.Status):
                     self._status(msg, item.recv_ts)
                     continue
-                kind = "telemetry" if isinstance(msg, contract.Telemetry) else "event"
-                body = msg.metrics if kind == "telemetry" else msg.data
-                inserted = db.execute(
-                    "INSERT OR IGNORE INTO messages (house, seq, kind, boot, ts, recv_ts, tq, mono,"
-                    " type, body) VALUES (?,?,?,?,?,?,?,?,?,?)",
-                    (msg.house, msg.seq, kind, msg.boot, msg.ts, item.recv_ts, msg.tq, msg.mono,
-                     getattr(msg, "type", None), json.dumps(body, ensure_ascii=False))).rowcount
-                db.execute("UPDATE houses SET last_seen = max(last_seen, ?) WHERE house = ?",
-                           (item.recv_ts, msg.house))
-                if inserted and kind == "telemetry":
-                    db.execute("UPDATE houses SET metrics = ?, metrics_ts = ? "
-                               "WHERE house = ? AND metrics_ts <= ?",
-                               (json.dumps(dict(msg.metrics), ensure_ascii=False), msg.ts,
-                                msg.house, msg.ts))
-                touched.add(msg.house)
+                if isinstance(msg, contract.Telemetry):
+                    kind, body, upto = "telemetry", msg.metrics, msg.upto
+                    if msg.house not in latest or msg.ts >= latest[msg.house].ts:
+                        latest[msg.house] = msg
+                else:
+                    kind, body, upto = "event", msg.data, None
+                ts, tq = self._retime(msg)
+                rows.append((msg.house, msg.seq, kind, msg.boot, ts, item.recv_ts, tq, msg.mono,
+                             getattr(msg, "type", None), json.dumps(body, ensure_ascii=False),
+                             upto))
+                if upto is not None:
+                    rollups.append((upto, msg.house, msg.seq))
+            db.executemany(
+                "INSERT OR IGNORE INTO messages (house, seq, kind, boot, ts, recv_ts, tq, mono,"
+                " type, body, upto) VALUES (?,?,?,?,?,?,?,?,?,?,?)", rows)
+            # A roll-up of samples partly stored already still covers the rest.
+            db.executemany("UPDATE messages SET upto = max(coalesce(upto, seq), ?) "
+                           "WHERE house = ? AND seq = ?", rollups)
+            db.executemany("UPDATE messages SET ts = ? + (mono - ?), tq = 'retimed' WHERE "
+                           "house = ? AND boot = ? AND tq = 'none' AND mono IS NOT NULL",
+                           self._new_anchors)
+            self._new_anchors.clear()
+            db.executemany("UPDATE houses SET last_seen = max(last_seen, ?) WHERE house = ?",
+                           [(ts, house) for house, ts in last_seen.items()])
+            db.executemany("UPDATE houses SET metrics = ?, metrics_ts = ? "
+                           "WHERE house = ? AND metrics_ts <= ?",
+                           [(json.dumps(dict(m.metrics), ensure_ascii=False), m.ts, h, m.ts)
+                            for h, m in latest.items()])
             apply_rollups(db, batch)
             marks = {house: self._advance_ack(house) for house in touched}
             db.execute("COMMIT")
         except BaseException:
+            self._new_anchors.clear()
             db.execute("ROLLBACK")
             raise
         return marks
+
+    def _retime(self, msg) -> tuple[int, str]:
+        """(ts, tq) to store: an anchor (synchronised row with mono) re-times its boot."""
+        if msg.mono is None:
+            return msg.ts, msg.tq
+        if msg.tq == "ntp":
+            added = self.db.execute("INSERT OR IGNORE INTO clock_anchors VALUES (?,?,?,?)",
+                                    (msg.house, msg.boot, msg.ts, msg.mono)).rowcount
+            if added:  # rows of this boot stored earlier: re-timed once the batch is in
+                self._new_anchors.append((msg.ts, msg.mono, msg.house, msg.boot))
+            return msg.ts, msg.tq
+        anchor = self.db.execute("SELECT ts, mono FROM clock_anchors WHERE house = ? AND boot = ?",
+                                 (msg.house, msg.boot)).fetchone()
+        if anchor is None:
+            return msg.ts, msg.tq
+        return anchor[0] + (msg.mono - anchor[1]), "retimed"
 
     def _ensure_house(self, house: str, now_ms: int) -> None:
         self.db.execute("INSERT OR IGNORE INTO houses (house, first_seen, last_seen) VALUES (?,?,?)",
@@ -134,6 +185,8 @@ class Store:
         stale = (not s.online and current[0] and current[0] != s.boot and current[1])
         self.db.execute("INSERT INTO status_log VALUES (?,?,?,?,?,?)",
                         (s.house, s.boot, int(s.online), s.reason, s.ts, recv_ts))
+        if s.oldest:
+            self.raise_floor(s.house, s.oldest - 1)
         if stale:
             return
         self.db.execute(
@@ -142,24 +195,48 @@ class Store:
             (int(s.online), s.reason, s.boot, s.ts, s.version or current_version(self.db, s.house),
              recv_ts, s.house))
 
+    def raise_floor(self, house: str, seq: int) -> None:
+        """The house holds nothing at or below `seq` any more: nothing to wait for there."""
+        self.db.execute("UPDATE houses SET acked_seq = ? WHERE house = ? AND acked_seq < ?",
+                        (seq, house, seq))
+
     def _advance_ack(self, house: str) -> int:
-        """Highest seq such that every seq from the house's first one up to it is stored."""
+        """Highest seq such that every seq from 1 (or the house's declared floor) is stored.
+
+        Never guesses a start from the first seq seen: after an outage that is a live
+        sample, with the backlog below it still to come.
+        """
         (acked,) = self.db.execute("SELECT acked_seq FROM houses WHERE house = ?",
                                    (house,)).fetchone()
-        if acked == 0:
-            first = self.db.execute("SELECT min(seq) FROM messages WHERE house = ?",
-                                    (house,)).fetchone()[0]
-            acked = (first or 1) - 1
+        start = acked
         while True:
-            rows = self.db.execute("SELECT seq FROM messages WHERE house = ? AND seq > ? "
-                                   "ORDER BY seq LIMIT 1000", (house, acked)).fetchall()
-            contiguous = [seq for i, (seq,) in enumerate(rows) if seq == acked + 1 + i]
-            if contiguous:
-                acked = contiguous[-1]
-            if len(contiguous) < 1000:
-                break
-        self.db.execute("UPDATE houses SET acked_seq = ? WHERE house = ?", (acked, house))
+            rows = self.db.execute("SELECT seq, upto FROM messages WHERE house = ? AND "
+                                   "coalesce(upto, seq) > ? ORDER BY seq LIMIT 1000",
+                                   (house, acked)).fetchall()
+            for seq, upto in rows:
+                if seq > acked + 1:
+                    break
+                acked = max(acked, upto or seq)
+            else:
+                if len(rows) == 1000:
+                    continue
+            break
+        if acked != start:
+            self.db.execute("UPDATE houses SET acked_seq = ? WHERE house = ?", (acked, house))
         return acked
+
+    def first_gap(self, house: str) -> tuple[int, int] | None:
+        """The first range of seqs missing above the watermark, when later ones are stored."""
+        row = self.db.execute("SELECT h.acked_seq, (SELECT min(seq) FROM messages m WHERE "
+                              "m.house = h.house AND m.seq > h.acked_seq + 1) FROM houses h "
+                              "WHERE h.house = ?", (house,)).fetchone()
+        if row is None or row[1] is None:
+            return None
+        acked, above = row
+        if self.db.execute("SELECT 1 FROM messages WHERE house = ? AND seq = ?",
+                           (house, acked + 1)).fetchone():
+            return None  # the watermark is about to move: not a gap
+        return acked + 1, above - 1
 
     def acked(self) -> dict[str, int]:
         return dict(self.db.execute("SELECT house, acked_seq FROM houses"))

@@ -1,40 +1,84 @@
-"""Central's HTTP server: the staff page and the JSON API (stdlib http.server).
+"""Central's HTTP server: login, the staff pages, the JSON API, reports and /metrics.
 
-Handlers only read the store through per-thread read-only connections; any error
-becomes a clear 4xx/5xx JSON answer, never a traceback to the client.
+A route table maps (method, path pattern) to small functions taking a Request; access
+is checked before the handler runs. Any error becomes a clear 4xx JSON answer.
 """
 from __future__ import annotations
 
 import json
 import logging
+import queue
+import re
 import sqlite3
 import threading
+import time
+from dataclasses import dataclass
 from http import HTTPStatus
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from importlib import resources
 from typing import Callable
-from urllib.parse import urlsplit
+from urllib.parse import parse_qs, urlsplit
 
-from .store import Store, list_houses
+from . import i18n, pages, queries, reports
+from .access import Access, HttpError, Request
+from .queries import BadRequest
+from .store import connect
 
 log = logging.getLogger(__name__)
+MAX_BODY = 64 * 1024
+STATIC = {"app.js": "text/javascript; charset=utf-8", "style.css": "text/css; charset=utf-8",
+          "house.js": "text/javascript; charset=utf-8"}
+COMMANDS = frozenset({"ping", "help_ack", "release_job", "cancel_job", "resend", "rescan_devices"})
 
 
-class HttpError(Exception):
-    def __init__(self, status: HTTPStatus, message: str):
-        super().__init__(message)
-        self.status = status
-        self.message = message
+@dataclass
+class Deps:
+    """What the web side may ask of the rest of central."""
+
+    health: Callable[[], dict]
+    alerts: Callable[[], list]
+    send_command: Callable[[str, str, dict], str]
+    ack_help: Callable[[str, str], tuple]
+    cmd_result: Callable[[str], object] = lambda req_id: None
+
+
+def reply(obj, status=HTTPStatus.OK):
+    body = json.dumps(obj, ensure_ascii=False, separators=(",", ":")).encode()
+    return status, "application/json; charset=utf-8", body
 
 
 class Web:
-    """Routes requests to small functions that return (status, content type, body)."""
-
-    def __init__(self, store: Store, host: str, port: int, health: Callable[[], dict]):
-        self.store = store
-        self.health = health
-        self.routes = {"/healthz": self.healthz, "/api/houses": self.api_houses,
-                       "/": self.index}
+    def __init__(self, store, cfg, deps: Deps):
+        self.store, self.cfg, self.deps = store, cfg, deps
+        self.known = {h: e.name for h, e in cfg.houses.items()}
+        self.access = Access(cfg)
+        self.cache_s = 1.0  # /api/houses answers are shared this long (dropped on any action)
+        self._cache: dict[bool, tuple[float, tuple]] = {}
+        self.sessions = self.access.sessions
+        self._pool: queue.SimpleQueue = queue.SimpleQueue()
+        self._local = threading.local()
+        r = re.compile
+        H = r"(?P<house>[a-z0-9-]{1,32})"
+        self.routes = [
+            ("GET", r("/healthz"), self.healthz, "public"),
+            ("GET", r("/login"), self.login_page, "public"),
+            ("POST", r("/login"), self.login, "public"),
+            ("GET", r("/static/(?P<name>[a-z.]+)"), self.static, "public"),
+            ("POST", r("/logout"), self.logout, "viewer"),
+            ("GET", r("/"), self.index, "viewer"),
+            ("GET", r("/i18n.json"), lambda req: reply(i18n.bundle()), "viewer"),
+            ("GET", r("/houses/" + H), self.house_page, "viewer"),
+            ("GET", r("/api/session"), self.api_session, "viewer"),
+            ("GET", r("/api/houses"), self.api_houses, "viewer"),
+            ("GET", r("/api/houses/" + H), self.api_house, "viewer"),
+            ("GET", r("/api/houses/" + H + "/series"), self.api_series, "viewer"),
+            ("GET", r("/api/alerts"), lambda req: reply({"alerts": self.deps.alerts()}), "viewer"),
+            ("GET", r("/api/report\\.(?P<fmt>csv|json)"), self.api_report, "viewer"),
+            ("GET", r("/api/commands/(?P<req_id>[0-9a-f]{1,64})"), self.api_cmd_result, "viewer"),
+            ("GET", r("/metrics"), self.metrics, "viewer"),
+            ("POST", r("/api/houses/" + H + "/help_ack"), self.api_help_ack, "operator"),
+            ("POST", r("/api/houses/" + H + "/commands"), self.api_command, "operator"),
+        ]
         web = self
 
         class Handler(BaseHTTPRequestHandler):
@@ -42,17 +86,41 @@ class Web:
             protocol_version = "HTTP/1.1"
 
             def do_GET(self):  # noqa: N802 (http.server's naming)
-                web.respond(self)
+                web.respond(self, "GET")
 
             def do_HEAD(self):  # noqa: N802
-                web.respond(self, head=True)
+                web.respond(self, "GET", head=True)
+
+            def do_POST(self):  # noqa: N802
+                web.respond(self, "POST")
 
             def log_message(self, fmt, *args):  # access logs stay out of the journal
                 log.debug("%s " + fmt, self.address_string(), *args)
 
-        self.server = ThreadingHTTPServer((host, port), Handler)
+        self.server = ThreadingHTTPServer((cfg.web.host, cfg.web.port), Handler)
         self.server.daemon_threads = True
         self.thread = threading.Thread(target=self.server.serve_forever, name="web", daemon=True)
+
+    def _db(self):
+        """This request's read-only connection, borrowed from a pool.
+
+        Handler threads are new for every request, so a per-thread connection would start
+        with a cold page cache each time; pooled connections keep theirs warm.
+        """
+        db = getattr(self._local, "db", None)
+        if db is None:
+            try:
+                db = self._pool.get_nowait()
+            except queue.Empty:
+                db = connect(self.store.path, readonly=True)
+            self._local.db = db
+        return db
+
+    def _release_db(self) -> None:
+        db = getattr(self._local, "db", None)
+        if db is not None:
+            self._local.db = None
+            self._pool.put(db)
 
     @property
     def port(self) -> int:
@@ -65,41 +133,217 @@ class Web:
         self.server.shutdown()
         self.server.server_close()
 
-    def respond(self, handler: BaseHTTPRequestHandler, head: bool = False) -> None:
-        path = urlsplit(handler.path).path
+    # ----- dispatch ---------------------------------------------------------------------
+    def respond(self, handler: BaseHTTPRequestHandler, method: str, head: bool = False) -> None:
+        split = urlsplit(handler.path)
+        extra: dict = {}
         try:
-            route = self.routes.get(path)
-            if route is None:
-                raise HttpError(HTTPStatus.NOT_FOUND, f"no such page: {path}")
-            status, ctype, body = route()
+            length = int(handler.headers.get("Content-Length") or 0)
+            if length > MAX_BODY:
+                raise HttpError(HTTPStatus.REQUEST_ENTITY_TOO_LARGE, "request body too large")
+            body = handler.rfile.read(length) if length > 0 else b""
+            req = Request(method, split.path, parse_qs(split.query), handler.headers,
+                          body, handler.client_address[0])
+            try:
+                status, ctype, payload, *more = self.dispatch(req)
+            finally:
+                self._release_db()
+            extra = more[0] if more else {}
         except HttpError as exc:
-            status, ctype = exc.status, "application/json"
-            body = json.dumps({"error": exc.message}).encode()
+            status, ctype, payload = reply({"error": exc.message}, exc.status)
+            extra = exc.headers
+        except BadRequest as exc:
+            status, ctype, payload = reply({"error": str(exc)}, HTTPStatus.BAD_REQUEST)
+        except ValueError:
+            status, ctype, payload = reply({"error": "bad request"}, HTTPStatus.BAD_REQUEST)
         except sqlite3.Error:
-            log.exception("database error on %s", path)
-            status, ctype = HTTPStatus.SERVICE_UNAVAILABLE, "application/json"
-            body = json.dumps({"error": "database unavailable"}).encode()
+            log.exception("database error on %s", split.path)
+            status, ctype, payload = reply({"error": "database unavailable"},
+                                           HTTPStatus.SERVICE_UNAVAILABLE)
         handler.send_response(status)
         handler.send_header("Content-Type", ctype)
-        handler.send_header("Content-Length", str(len(body)))
+        handler.send_header("Content-Length", str(len(payload)))
         handler.send_header("Cache-Control", "no-store")
         handler.send_header("X-Content-Type-Options", "nosniff")
+        handler.send_header("X-Frame-Options", "DENY")
+        handler.send_header("Content-Security-Policy", "default-src 'self'; img-src 'self' data:;"
+                            " style-src 'self'; frame-ancestors 'none'")
+        handler.send_header("Referrer-Policy", "same-origin")
+        for name, value in extra.items():
+            for v in value if isinstance(value, list) else [value]:
+                handler.send_header(name, v)
         handler.end_headers()
         if not head:
-            handler.wfile.write(body)
+            handler.wfile.write(payload)
 
-    @staticmethod
-    def _json(obj, status=HTTPStatus.OK):
-        return status, "application/json; charset=utf-8", json.dumps(obj, ensure_ascii=False).encode()
+    def dispatch(self, req: Request):
+        allowed = [(m, p, f, a) for m, p, f, a in self.routes if p.fullmatch(req.path)]
+        if not allowed:
+            raise HttpError(HTTPStatus.NOT_FOUND, f"no such page: {req.path}")
+        match = [r for r in allowed if r[0] == req.method]
+        if not match:
+            raise HttpError(HTTPStatus.METHOD_NOT_ALLOWED, f"{req.method} not allowed here",
+                            {"Allow": ", ".join(sorted({r[0] for r in allowed}))})
+        _, pattern, func, access = match[0]
+        req.params = pattern.fullmatch(req.path).groupdict()
+        cookies = self.access.cookies(req)
+        req.lang = i18n.pick(req.arg("lang") or cookies.get("lang") or self.cfg.web.language)
+        if access != "public":
+            req.session = self.access.authenticate(req, cookies)
+            if req.method == "POST":
+                self.access.check_csrf(req)
+            if access == "operator" and not req.session.may_act:
+                raise HttpError(HTTPStatus.FORBIDDEN, "your role may only view")
+        if req.method == "POST":
+            self.access.check_origin(req)
+        if "house" in req.params:
+            self._check_house(req.params["house"])
+        answer = func(req)
+        if req.method == "POST":
+            self._cache.clear()  # the next poll shows the effect of this action
+        return answer
 
-    def healthz(self):
-        info = self.health()
-        self.store.reader().execute("SELECT 1").fetchone()
-        return self._json(info)
+    def _check_house(self, house: str) -> None:
+        if house in self.known:
+            return
+        row = self._db().execute("SELECT 1 FROM houses WHERE house = ?",
+                                          (house,)).fetchone()
+        if row is None:
+            raise HttpError(HTTPStatus.NOT_FOUND, f"unknown house: {house}")
 
-    def api_houses(self):
-        return self._json({"houses": list_houses(self.store.reader())})
+    # ----- handlers ---------------------------------------------------------------------
+    def healthz(self, req):
+        info = self.deps.health()
+        self._db().execute("SELECT 1").fetchone()
+        return reply(info)
 
-    def index(self):
-        page = resources.files("central").joinpath("static/index.html").read_bytes()
-        return HTTPStatus.OK, "text/html; charset=utf-8", page
+    def static(self, req):
+        name = req.params["name"]
+        if name not in STATIC:
+            raise HttpError(HTTPStatus.NOT_FOUND, f"no such file: {name}")
+        data = resources.files("central").joinpath(f"static/{name}").read_bytes()
+        return HTTPStatus.OK, STATIC[name], data
+
+    def login_page(self, req, error: str = "", status=HTTPStatus.OK):
+        return status, "text/html; charset=utf-8", pages.login(req.lang, error)
+
+    def login(self, req):
+        form = req.form()
+        user, password = form.get("user", "").strip(), form.get("password", "")
+        try:
+            ok = self.access.check_login(req, user, password)
+        except HttpError as exc:
+            if exc.status != HTTPStatus.TOO_MANY_REQUESTS:
+                raise
+            status, ctype, body = self.login_page(req, i18n.t(req.lang, "too_many"),
+                                                  HTTPStatus.TOO_MANY_REQUESTS)
+            return status, ctype, body, exc.headers
+        if not ok:
+            return self.login_page(req, i18n.t(req.lang, "bad_login"), HTTPStatus.UNAUTHORIZED)
+        s = self.sessions.create(user, self.cfg.users[user].role, time.monotonic())
+        log.info("staff login (%s)", s.role)
+        flags = "; HttpOnly; SameSite=Strict; Path=/" + ("; Secure" if self.cfg.web.cookie_secure
+                                                         else "")
+        return (HTTPStatus.SEE_OTHER, "text/plain", b"",
+                {"Set-Cookie": f"ch_session={s.token}{flags}", "Location": "/"})
+
+    def logout(self, req):
+        self.sessions.drop(req.session.token)
+        return (HTTPStatus.SEE_OTHER, "text/plain", b"",
+                {"Set-Cookie": "ch_session=; Max-Age=0; Path=/", "Location": "/login"})
+
+    def index(self, req):
+        return HTTPStatus.OK, "text/html; charset=utf-8", pages.overview(req.lang)
+
+    def api_session(self, req):
+        s = req.session
+        return reply({"user": s.user, "role": s.role, "csrf": s.csrf, "lang": req.lang})
+
+    def _cards(self, only: str | None = None, with_metrics: bool = True):
+        return queries.house_cards(self._db(), int(time.time() * 1000), self.known,
+                                   self.cfg.web.heartbeat_stale, self.deps.alerts(), only,
+                                   with_metrics)
+
+    def api_houses(self, req):
+        # Every open page polls this: one answer serves all staff for `cache_s` seconds.
+        key = req.arg("metrics") == "1"
+        cached = self._cache.get(key)
+        if cached and time.monotonic() - cached[0] < self.cache_s:
+            return cached[1]
+        # The page does not need every raw metric: leaving them out saves encoding time.
+        answer = reply({"now": int(time.time() * 1000), "houses": self._cards(with_metrics=key)})
+        self._cache[key] = (time.monotonic(), answer)
+        return answer
+
+    def api_house(self, req):
+        house, db = req.params["house"], self._db()
+        now = int(time.time() * 1000)
+        card = self._cards(house)[0]
+        card["events"] = queries.recent_events(db, house, 50)
+        card["outages"] = queries.outages(db, house, now - 30 * 86_400_000)
+        return reply(card)
+
+    def house_page(self, req):
+        house, db = req.params["house"], self._db()
+        card = self._cards(house)[0]
+        body = pages.house(req.lang, card, db, int(time.time() * 1000),
+                           fragment=req.arg("fragment") == "1")
+        return HTTPStatus.OK, "text/html; charset=utf-8", body
+
+    def api_series(self, req):
+        metric, step = req.arg("metric"), req.arg("step", "hour")
+        if not metric:
+            raise BadRequest("metric is required")
+        if step not in ("hour", "day", "raw"):
+            raise BadRequest("step must be hour, day or raw")
+        db = self._db()
+        start, end = queries.time_range(req.arg("from"), req.arg("to"),
+                                        queries.stored_timezone(db), int(time.time() * 1000),
+                                        7 if step != "day" else 30, queries.max_days(step))
+        points = queries.series(db, req.params["house"], metric, start, end, step)
+        return reply({"house": req.params["house"], "metric": metric, "step": step,
+                      "from": start, "to": end, "points": points})
+
+    def api_report(self, req):
+        return reports.http(self._db(), req.arg("from"), req.arg("to"),
+                            req.arg("house"), req.params["fmt"], req.arg("summary") == "month",
+                            self.known)
+
+    def api_cmd_result(self, req):
+        result = self.deps.cmd_result(req.params["req_id"])
+        if result is None:
+            return reply({"req_id": req.params["req_id"], "done": False})
+        return reply({"req_id": result.req_id, "done": True, "ok": result.ok,
+                      "detail": result.detail})
+
+    def metrics(self, req):
+        text = pages.prometheus(self._cards(), self.deps.alerts())
+        return HTTPStatus.OK, "text/plain; version=0.0.4; charset=utf-8", text.encode()
+
+    def api_help_ack(self, req):
+        house = req.params["house"]
+        count, request = self.deps.ack_help(house, req.session.user)
+        # Naming the request keeps an old acknowledgement from answering a newer call.
+        req_id = self.deps.send_command(house, "help_ack",
+                                        {} if request is None else {"request": request})
+        log.info("HELP at %s acknowledged from the dashboard", house)
+        return reply({"house": house, "acknowledged": count, "req_id": req_id})
+
+    def api_command(self, req):
+        try:
+            body = json.loads(req.body or b"{}")
+        except json.JSONDecodeError:
+            raise BadRequest("body must be JSON: {\"name\": …, \"args\": {…}}") from None
+        name, args = body.get("name") if isinstance(body, dict) else None, body.get("args", {})
+        if name not in COMMANDS:
+            raise BadRequest(f"unknown command; allowed: {', '.join(sorted(COMMANDS))}")
+        if not isinstance(args, dict):
+            raise BadRequest("args must be an object")
+        from edge import contract
+        try:
+            contract.check_data(args, "args")
+        except contract.PayloadError as exc:
+            raise BadRequest(str(exc)) from None
+        req_id = self.deps.send_command(req.params["house"], name, args)
+        return reply({"house": req.params["house"], "name": name, "req_id": req_id},
+                     HTTPStatus.ACCEPTED)

@@ -1,7 +1,8 @@
 """Wires the edge agent: config, outbox, MQTT link, panel and features around one queue.
 
 The only module that knows every adapter. Adapter threads post items; this module's
-main loop handles them, takes telemetry samples and drives the lights.
+main loop handles them, takes telemetry samples (stamped with the clock's quality),
+pumps the outbox to the broker and drives the lights.
 """
 from __future__ import annotations
 
@@ -14,6 +15,7 @@ from pathlib import Path
 from typing import Any, Mapping
 
 from . import __version__, contract
+from .clock import SystemClock
 from .commands import CommandBook
 from .config import EdgeConfig
 from .feature import ButtonPress, Feature, FeatureContext, Indicator, Now
@@ -25,6 +27,9 @@ from .sysmetrics import read_system_metrics
 
 log = logging.getLogger(__name__)
 BROKER_DOWN_AFTER = 120.0  # seconds offline before the red light says so
+QUOTA_EVERY = 60.0  # seconds between outbox quota checks
+PANEL_PINS = ("print_button", "scan_button", "copy_button", "help_button", "green_light",
+              "amber_light", "red_light", "help_light", "buzzer")
 
 
 @dataclass(frozen=True)
@@ -63,27 +68,30 @@ class Agent:
         self.topics = contract.Topics(cfg.mqtt.topic_root)
         state_dir = Path(cfg.storage.state_dir)
         state_dir.mkdir(parents=True, exist_ok=True)
-        self.outbox = Outbox(state_dir / "outbox.sqlite")
+        self.outbox = Outbox(state_dir / "outbox.sqlite", int(cfg.storage.outbox_quota_mb * 2**20))
+        self.clock = SystemClock()
+        self._anchor_due = False  # the first synchronised row after unsynchronised ones
         will = Will(self.topics.status(self.house), self._status_payload(False, "lost"))
         client = build_client(f"culturehouse-{self.house}", cfg.mqtt_username, cfg.mqtt.password,
-                              tls=cfg.mqtt.tls, ca_file=cfg.mqtt.ca_file, will=will,
-                              reconnect_min=cfg.mqtt.reconnect_min,
-                              reconnect_max=cfg.mqtt.reconnect_max)
+                              tls=cfg.mqtt.tls, ca_file=cfg.mqtt.ca_file, will=will)
         self.link = MqttLink(client, cfg.mqtt.host, cfg.mqtt.port, cfg.mqtt.keepalive,
-                             lambda: self.topics.edge_subscriptions(self.house), self.post)
-        self.publisher = Publisher(self.outbox, self.link, self.topics, self.house)
+                             lambda: self.topics.edge_subscriptions(self.house), self.post,
+                             reconnect_min=cfg.mqtt.reconnect_min,
+                             reconnect_max=cfg.mqtt.reconnect_max)
+        self.publisher = Publisher(self.outbox, self.link, self.topics, self.house,
+                                   max_rate=cfg.telemetry.backlog_rate)
         self.commands = CommandBook()
         self.ctx = FeatureContext(self.house, state_dir, self.post, self.emit, pin_factory)
         self.features = build_features(cfg, self.ctx)
         self.panel = None
-        if any(getattr(cfg.panel, f) for f in ("print_button", "scan_button", "copy_button",
-                                               "help_button", "green_light", "red_light")):
+        if any(getattr(cfg.panel, f) for f in PANEL_PINS):
             from .panel import GpioPanel
             self.panel = GpioPanel(cfg.panel, self.post, pin_factory)
         self.link_down_since: float | None = time.monotonic()
         self.healthy_at = time.monotonic()  # last main-loop pass (for the watchdog)
         self.events_rejected = 0
         self._stopping = False
+        self._quota_at = 0.0
 
     # ----- inputs from any thread -----------------------------------------------------------
     def post(self, item: object) -> None:
@@ -94,8 +102,22 @@ class Agent:
 
     # ----- outputs (main thread) ------------------------------------------------------------
     def _status_payload(self, online: bool, reason: str = "") -> bytes:
+        # `oldest` tells central where this house's unbroken run of seqs starts.
+        oldest = self.outbox.oldest() if online else 0
         return contract.build_status(contract.Status(
-            self.house, online, self.boot, int(time.time() * 1000), __version__, reason))
+            self.house, online, self.boot, int(time.time() * 1000), __version__, reason, oldest))
+
+    def _clock_fields(self, at: Now) -> dict:
+        """tq and mono for a new row: mono while unsynchronised, and once as an anchor after."""
+        tq = self.clock.read(at.wall)
+        mono = int(at.mono * 1000)
+        if tq == "none":
+            self._anchor_due = True
+            return {"tq": "none", "mono": mono}
+        if self._anchor_due:
+            self._anchor_due = False
+            return {"tq": "ntp", "mono": mono}
+        return {"tq": "ntp"}
 
     def emit(self, event_type: str, data: Mapping[str, Any], at: Now | None = None) -> int | None:
         """Queue an event in the outbox; refused (and counted) if it breaks the contract."""
@@ -107,7 +129,8 @@ class Agent:
             self.events_rejected += 1
             log.error("event %s not queued: %s", event_type, exc.reason)
             return None
-        return self.outbox.append("event", self.boot, ts, dict(data), type=event_type)
+        return self.outbox.append("event", self.boot, ts, dict(data), type=event_type,
+                                  **self._clock_fields(at))
 
     def sample(self, at: Now) -> int:
         metrics: dict[str, Any] = read_system_metrics(self.ctx.state_dir)
@@ -124,7 +147,8 @@ class Agent:
         except contract.PayloadError as exc:
             log.error("telemetry sample dropped: %s", exc)
             return 0
-        return self.outbox.append("telemetry", self.boot, int(at.wall * 1000), metrics)
+        return self.outbox.append("telemetry", self.boot, int(at.wall * 1000), metrics,
+                                  **self._clock_fields(at))
 
     # ----- main loop -------------------------------------------------------------------------
     def start(self) -> None:
@@ -145,7 +169,11 @@ class Agent:
         next_sample = time.monotonic()
         next_tick = time.monotonic()
         while not self._stopping:
-            timeout = max(0.0, min(next_sample, next_tick) - time.monotonic())
+            wake = min(next_sample, next_tick)
+            paced = self.publisher.wake_in(time.monotonic())
+            if paced is not None:
+                wake = min(wake, time.monotonic() + paced)
+            timeout = max(0.0, wake - time.monotonic())
             items = []
             try:
                 items.append(self.queue.get(timeout=min(timeout, 1.0)))
@@ -163,7 +191,7 @@ class Agent:
                 self.sample(at)
                 next_sample = max(next_sample + interval, at.mono)
             self.outbox.commit()
-            self.publisher.pump()
+            self._pump(time.monotonic())
             self.healthy_at = at.mono
             if watchdog:
                 watchdog()
@@ -200,14 +228,29 @@ class Agent:
         if self.link_down_since is not None:
             log.info("connected to broker %s:%d", self.cfg.mqtt.host, self.cfg.mqtt.port)
         self.link_down_since = None
+        self.outbox.commit()  # rows taken so far are backlog; anything newer goes live
         self.link.publish(self.topics.status(self.house), self._status_payload(True), retain=True)
-        self.publisher.on_link_up()
+        self.publisher.on_link_up(at.mono)
+
+    def _pump(self, mono: float) -> None:
+        try:
+            self.publisher.pump(mono)
+        except Exception:  # the shell's loop: a publishing bug must not stop the agent
+            log.exception("publishing from the outbox failed")
 
     def _inbound(self, msg: Inbound, at: Now) -> None:
         try:
             house, kind, name = self.topics.parse(msg.topic)
             if kind == "ack" and house == self.house:
-                self.publisher.on_ack(contract.parse_ack(msg.payload).seq)
+                self.publisher.on_ack(contract.parse_ack(msg.payload).seq, at.mono)
+            elif house == "central" and kind == "status":
+                central = contract.parse_central_status(msg.payload)
+                came_back = central.online and self.publisher.central_online is False
+                self.publisher.on_central_status(central.online, central.max_backlog_rate,
+                                                 at.mono)
+                if came_back:  # a restarted central learns where our seqs start again
+                    self.link.publish(self.topics.status(self.house),
+                                      self._status_payload(True), retain=True)
             elif kind == "cmd" and house == self.house and name:
                 self._command(name, msg.payload, at)
         except contract.PayloadError as exc:
@@ -217,7 +260,9 @@ class Agent:
         result = self.commands.handle(
             name, payload, at, self.features, self.post,
             lambda: {"boot": self.boot, "outbox_rows": self.outbox.count(),
-                     "version": __version__})
+                     "last_seq": self.outbox.last_seq(), "acked": self.publisher.acked,
+                     "version": __version__},
+            resend=self.publisher.resend)
         if result is not None:
             self.link.publish(self.topics.cmd_result(self.house), contract.build_cmd_result(result))
 
@@ -230,7 +275,8 @@ class Agent:
         log.info("%s button: %s", press.button,
                  {True: "accepted", False: "refused", None: "not in use"}[outcome])
         if self.panel:
-            self.panel.beep("accept" if outcome else "refuse")
+            kind = "refuse" if not outcome else "help" if press.button == "help" else "accept"
+            self.panel.beep(kind)
 
     def indicators(self, at: Now) -> list[Indicator]:
         found = [f.indicator(at) for f in self.features]
@@ -246,6 +292,10 @@ class Agent:
                 log.exception("tick of %s failed", feature.name)
         if self.panel:
             self.panel.show(choose_lights(self.indicators(at)))
+        if at.mono - self._quota_at >= QUOTA_EVERY:
+            self._quota_at = at.mono
+            self.outbox.commit()
+            self.outbox.enforce_quota()
 
     def _shutdown(self) -> None:
         for feature in self.features:
@@ -254,7 +304,7 @@ class Agent:
             except Exception:
                 log.exception("stopping %s failed", feature.name)
         self.outbox.commit()
-        self.publisher.pump()
+        self._pump(time.monotonic())
         self.link.stop((self.topics.status(self.house), self._status_payload(False, "stopped")))
         if self.panel:
             self.panel.close()

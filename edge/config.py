@@ -66,14 +66,22 @@ class MqttConfig:
 @dataclass(frozen=True)
 class TelemetryConfig:
     interval: Seconds = 60
+    backlog_rate: float = 5.0  # backlog messages/s at most after an outage (central may ask less)
 
     def problems(self) -> list[str]:
-        return [] if self.interval >= 1 else ["interval: must be at least 1s"]
+        out = [] if self.interval >= 1 else ["interval: must be at least 1s"]
+        if not 0 < self.backlog_rate <= 1000:
+            out.append("backlog_rate: must be between 0 and 1000 messages/s")
+        return out
 
 
 @dataclass(frozen=True)
 class StorageConfig:
     state_dir: str = "/var/lib/culturehouse"
+    outbox_quota_mb: float = 64.0  # past this, the oldest telemetry is rolled up (events kept)
+
+    def problems(self) -> list[str]:
+        return [] if self.outbox_quota_mb >= 1 else ["outbox_quota_mb: must be at least 1"]
 
 
 @dataclass(frozen=True)

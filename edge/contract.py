@@ -8,6 +8,7 @@ from __future__ import annotations
 import json
 import math
 import re
+import zlib
 from dataclasses import dataclass, field
 from typing import Any, Mapping
 
@@ -22,10 +23,12 @@ MAX_PAYLOAD = 64 * 1024
 MAX_STRING = 200
 MAX_LIST = 64
 MAX_METRICS = 500
+MAX_HISTORY_ROWS = 60  # rows in one backlog batch
+MAX_HISTORY_RAW = 1024 * 1024  # a batch inflated: refuse zip bombs
 # Nothing that looks like a MAC address may ever leave a house (privacy by design).
 MAC_LIKE = re.compile(r"(?i)(?<![0-9a-f])[0-9a-f]{2}([:-])(?:[0-9a-f]{2}\1){4}[0-9a-f]{2}(?![0-9a-f])")
 
-KINDS = ("status", "telemetry", "event", "cmd", "cmd_result", "ack")
+KINDS = ("status", "telemetry", "event", "history", "cmd", "cmd_result", "ack")
 CLOCK_QUALITY = ("ntp", "none")
 
 
@@ -56,6 +59,9 @@ class Topics:
     def event(self, house: str) -> str:
         return f"{self.root}/{house}/event"
 
+    def history(self, house: str) -> str:
+        return f"{self.root}/{house}/history"
+
     def cmd(self, house: str, name: str) -> str:
         return f"{self.root}/{house}/cmd/{name}"
 
@@ -68,13 +74,18 @@ class Topics:
     def central_status(self) -> str:
         return f"{self.root}/central/status"
 
+    def central_alerts(self) -> str:
+        """Central's open alerts, retained (for other tools and a second dashboard)."""
+        return f"{self.root}/central/alerts"
+
     def edge_subscriptions(self, house: str) -> list[str]:
         """What an edge agent subscribes to (its own commands and ack, central's status)."""
         return [f"{self.root}/{house}/cmd/+", self.ack(house), self.central_status()]
 
     def central_subscriptions(self) -> list[str]:
         """What the collector subscribes to: everything houses send up."""
-        return [f"{self.root}/+/{kind}" for kind in ("status", "telemetry", "event", "cmd_result")]
+        return [f"{self.root}/+/{kind}" for kind in ("status", "telemetry", "event", "history",
+                                                          "cmd_result")]
 
     def parse(self, topic: str) -> tuple[str, str, str | None]:
         """Split a topic into (house, kind, command name or None); PayloadError if foreign."""
@@ -103,6 +114,7 @@ class Status:
     ts: int
     version: str = ""
     reason: str = ""  # "" while online; "stopped" on a clean stop; "lost" in the will
+    oldest: int = 0  # oldest seq still in the edge's outbox (next seq if empty); 0 = unsaid
 
 
 @dataclass(frozen=True)
@@ -113,7 +125,8 @@ class Telemetry:
     ts: int
     metrics: Mapping[str, Any]
     tq: str = "ntp"  # clock quality: "none" until the system clock is synchronised
-    mono: int | None = None  # ms since boot, sent while tq is "none"
+    mono: int | None = None  # monotonic ms of this boot: while tq is "none", and once after sync
+    upto: int | None = None  # a roll-up of the samples seq..upto (outbox over its quota)
 
 
 @dataclass(frozen=True)
@@ -154,6 +167,21 @@ class CentralStatus:
     online: bool
     ts: int
     max_backlog_rate: float = 5.0  # messages per second a house may use to replay backlog
+
+
+@dataclass(frozen=True)
+class AlertItem:
+    house: str
+    kind: str  # dotted lower-case words, e.g. house.offline
+    since: int  # unix ms the condition began
+    text: str  # Vietnamese
+    text_en: str = ""
+
+
+@dataclass(frozen=True)
+class CentralAlerts:
+    ts: int
+    alerts: tuple[AlertItem, ...] = ()
 
 
 # ----- building --------------------------------------------------------------------------
@@ -224,6 +252,7 @@ def _dump(obj: dict) -> bytes:
 def _clock(obj: dict, tq: str, mono: int | None) -> dict:
     if tq != "ntp":
         obj["tq"] = tq
+    if mono is not None:  # the first synchronised row of a boot carries it too: an anchor
         obj["mono"] = mono
     return obj
 
@@ -233,23 +262,59 @@ def build_status(s: Status) -> bytes:
            "ts": s.ts, "version": s.version}
     if s.reason:
         obj["reason"] = s.reason
+    if s.oldest:
+        obj["oldest"] = s.oldest
     return _dump(obj)
 
 
-def build_telemetry(t: Telemetry) -> bytes:
+def _telemetry_obj(t: Telemetry) -> dict:
     check_metrics(t.metrics)
-    obj = {"v": SCHEMA_VERSION, "house": t.house, "boot": t.boot, "seq": t.seq, "ts": t.ts,
-           "metrics": dict(t.metrics)}
-    return _dump(_clock(obj, t.tq, t.mono))
+    if t.upto is not None and t.upto < t.seq:
+        raise PayloadError("bad_schema", "upto must not be below seq")
+    obj = {"boot": t.boot, "seq": t.seq, "ts": t.ts, "metrics": dict(t.metrics)}
+    if t.upto is not None:
+        obj["upto"] = t.upto
+    return _clock(obj, t.tq, t.mono)
 
 
-def build_event(e: Event) -> bytes:
+def _event_obj(e: Event) -> dict:
     if not EVENT_TYPE.match(e.type):
         raise PayloadError("bad_type", "event types are dotted lower-case words")
     check_data(dict(e.data))
-    obj = {"v": SCHEMA_VERSION, "house": e.house, "boot": e.boot, "seq": e.seq, "ts": e.ts,
-           "type": e.type, "data": dict(e.data)}
-    return _dump(_clock(obj, e.tq, e.mono))
+    obj = {"boot": e.boot, "seq": e.seq, "ts": e.ts, "type": e.type, "data": dict(e.data)}
+    return _clock(obj, e.tq, e.mono)
+
+
+def build_telemetry(t: Telemetry) -> bytes:
+    return _dump({"v": SCHEMA_VERSION, "house": t.house, **_telemetry_obj(t)})
+
+
+def build_event(e: Event) -> bytes:
+    return _dump({"v": SCHEMA_VERSION, "house": e.house, **_event_obj(e)})
+
+
+def history_json(house: str, rows: list) -> bytes:
+    """A backlog batch before compression (what docs/protocol.md shows)."""
+    items = [_telemetry_obj(r) if isinstance(r, Telemetry) else _event_obj(r) for r in rows]
+    return json.dumps({"v": SCHEMA_VERSION, "house": house, "rows": items}, ensure_ascii=False,
+                      separators=(",", ":"), allow_nan=False).encode()
+
+
+def pack(payload: bytes) -> bytes:
+    """zlib-compress a telemetry/event payload when that is smaller (about half on the
+    wire for a full sample); parsers accept both forms."""
+    packed = zlib.compress(payload, 9)
+    return packed if len(packed) < len(payload) else payload
+
+
+def build_history(house: str, rows: list) -> bytes:
+    """A backlog batch: up to 60 telemetry/event rows of one house, zlib-compressed JSON."""
+    if not 0 < len(rows) <= MAX_HISTORY_ROWS:
+        raise PayloadError("bad_schema", f"a history batch holds 1-{MAX_HISTORY_ROWS} rows")
+    packed = zlib.compress(history_json(house, rows), 6)
+    if len(packed) > MAX_PAYLOAD:
+        raise PayloadError("too_large", f"{len(packed)} bytes compressed")
+    return packed
 
 
 def build_command(c: Command) -> bytes:
@@ -271,6 +336,26 @@ def build_ack(a: Ack) -> bytes:
 def build_central_status(c: CentralStatus) -> bytes:
     return _dump({"v": SCHEMA_VERSION, "online": c.online, "ts": c.ts,
                   "max_backlog_rate": c.max_backlog_rate})
+
+
+def build_central_alerts(c: CentralAlerts) -> bytes:
+    """Open alerts; if they do not all fit in one payload, the oldest-first prefix that does."""
+    items = []
+    for a in c.alerts:
+        if not is_house_id(a.house) or not EVENT_TYPE.match(a.kind):
+            raise PayloadError("bad_schema", "alert house or kind is malformed")
+        _check_scalar(a.text, "text")
+        _check_scalar(a.text_en, "text_en")
+        items.append({"house": a.house, "kind": a.kind, "since": a.since, "text": a.text,
+                      "text_en": a.text_en})
+    obj = {"v": SCHEMA_VERSION, "ts": c.ts, "count": len(items), "alerts": items}
+    while True:
+        try:
+            return _dump(obj)
+        except PayloadError:
+            if not obj["alerts"]:
+                raise
+            obj["alerts"] = obj["alerts"][: len(obj["alerts"]) * 3 // 4]
 
 
 # ----- parsing ---------------------------------------------------------------------------
@@ -310,6 +395,22 @@ def _house(obj: dict, topic_house: str | None) -> str:
     return house
 
 
+def _inflate(raw: bytes) -> bytes:
+    """zlib is inflated up to MAX_HISTORY_RAW bytes; anything else passes through as JSON."""
+    if len(raw) > MAX_PAYLOAD:
+        raise PayloadError("too_large", f"{len(raw)} bytes")
+    if raw[:1] != b"\x78":  # zlib's header byte (32 KiB window); anything else is JSON
+        return raw
+    inflater = zlib.decompressobj()
+    try:
+        out = inflater.decompress(raw, MAX_HISTORY_RAW)
+    except zlib.error:
+        raise PayloadError("bad_json", "neither JSON nor zlib") from None
+    if inflater.unconsumed_tail:
+        raise PayloadError("too_large", f"inflates past {MAX_HISTORY_RAW} bytes")
+    return out
+
+
 def _seq_ts(obj: dict) -> tuple[str, int, int, str, int | None]:
     boot = _get(obj, "boot", str)
     seq = _get(obj, "seq", int)
@@ -325,24 +426,51 @@ def _seq_ts(obj: dict) -> tuple[str, int, int, str, int | None]:
 
 def parse_status(raw: bytes, topic_house: str | None = None) -> Status:
     obj = _load(raw)
+    oldest = _get(obj, "oldest", int, optional=True) or 0
+    if oldest < 0:
+        raise PayloadError("bad_schema", "oldest must not be negative")
     return Status(house=_house(obj, topic_house), online=_get(obj, "online", bool),
                   boot=_get(obj, "boot", str), ts=_get(obj, "ts", int),
                   version=_get(obj, "version", str, optional=True) or "",
-                  reason=_get(obj, "reason", str, optional=True) or "")
+                  reason=_get(obj, "reason", str, optional=True) or "", oldest=oldest)
 
 
-def parse_telemetry(raw: bytes, topic_house: str | None = None) -> Telemetry:
-    obj = _load(raw)
-    house = _house(obj, topic_house)
+def _telemetry_from(obj: dict, house: str) -> Telemetry:
     boot, seq, ts, tq, mono = _seq_ts(obj)
     metrics = _get(obj, "metrics", dict)
     check_metrics(metrics)
-    return Telemetry(house, boot, seq, ts, metrics, tq, mono)
+    upto = _get(obj, "upto", int, optional=True)
+    if upto is not None and upto < seq:
+        raise PayloadError("bad_schema", "upto must not be below seq")
+    return Telemetry(house, boot, seq, ts, metrics, tq, mono, upto)
+
+
+def parse_telemetry(raw: bytes, topic_house: str | None = None) -> Telemetry:
+    obj = _load(_inflate(raw))
+    return _telemetry_from(obj, _house(obj, topic_house))
+
+
+def parse_history(raw: bytes, topic_house: str | None = None) -> list:
+    """A backlog batch (zlib or plain JSON) into Telemetry/Event rows; all or nothing."""
+    obj = _load(_inflate(raw))
+    house = _house(obj, topic_house)
+    rows = _get(obj, "rows", list)
+    if not 0 < len(rows) <= MAX_HISTORY_ROWS:
+        raise PayloadError("bad_schema", f"a history batch holds 1-{MAX_HISTORY_ROWS} rows")
+    out = []
+    for row in rows:
+        if not isinstance(row, dict):
+            raise PayloadError("bad_schema", "history rows are objects")
+        out.append(_event_from(row, house) if "type" in row else _telemetry_from(row, house))
+    return out
 
 
 def parse_event(raw: bytes, topic_house: str | None = None) -> Event:
-    obj = _load(raw)
-    house = _house(obj, topic_house)
+    obj = _load(_inflate(raw))
+    return _event_from(obj, _house(obj, topic_house))
+
+
+def _event_from(obj: dict, house: str) -> Event:
     boot, seq, ts, tq, mono = _seq_ts(obj)
     etype = _get(obj, "type", str)
     if not EVENT_TYPE.match(etype) or len(etype) > 64:
@@ -381,3 +509,28 @@ def parse_central_status(raw: bytes) -> CentralStatus:
     rate = _get(obj, "max_backlog_rate", (int, float), optional=True)
     return CentralStatus(online=_get(obj, "online", bool), ts=_get(obj, "ts", int),
                          max_backlog_rate=float(rate) if rate is not None else 5.0)
+
+
+def parse_central_alerts(raw: bytes) -> CentralAlerts:
+    obj = _load(raw)
+    items = _get(obj, "alerts", list)
+    out = []
+    for item in items:
+        if not isinstance(item, dict):
+            raise PayloadError("bad_schema", "alerts are objects")
+        house, kind = _get(item, "house", str), _get(item, "kind", str)
+        if not is_house_id(house) or not EVENT_TYPE.match(kind):
+            raise PayloadError("bad_schema", "alert house or kind is malformed")
+        out.append(AlertItem(house, kind, _get(item, "since", int), _get(item, "text", str),
+                             _get(item, "text_en", str, optional=True) or ""))
+    return CentralAlerts(_get(obj, "ts", int), tuple(out))
+
+
+def parse_example(raw: bytes) -> bytes:
+    """Re-build a documented example of the later payload kinds (docs/protocol.md test)."""
+    obj = _load(raw)
+    if "alerts" in obj:
+        return build_central_alerts(parse_central_alerts(raw))
+    if "rows" in obj:  # a history batch, shown uncompressed
+        return history_json(obj.get("house", ""), parse_history(raw))
+    raise PayloadError("bad_schema", "no parser for this example")

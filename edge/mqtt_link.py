@@ -1,19 +1,29 @@
 """The paho-mqtt adapter: the only module (with central's collector) that touches paho.
 
 paho calls back on its network thread; callbacks only post immutable items onto the
-owner's queue. Connection set-up (will, credentials, TLS, backoff) is shared with central.
+owner's queue. Connection set-up (will, credentials, TLS) is shared with central. The
+network thread is ours, not paho's loop_start: it adds a random first delay and
+exponential backoff with jitter, so a district back from a power cut does not reconnect
+in the same second.
 """
 from __future__ import annotations
 
 import logging
+import random
 import ssl
+import threading
+import time
 from dataclasses import dataclass
 from typing import Callable
 
 import paho.mqtt.client as mqtt
 from paho.mqtt.enums import CallbackAPIVersion
+from paho.mqtt.packettypes import PacketTypes
+from paho.mqtt.properties import Properties
 
 log = logging.getLogger(__name__)
+FIRST_DELAY_MAX = 30.0  # seconds: spread of the first connection after a start
+STABLE_AFTER = 60.0  # a connection that lasted this long resets the backoff
 
 
 @dataclass(frozen=True)
@@ -31,6 +41,9 @@ class Inbound:
     topic: str
     payload: bytes
     retained: bool
+    mid: int = 0
+    qos: int = 0
+    generation: int = 0  # which connection brought it (an ack must go back on the same)
 
 
 @dataclass(frozen=True)
@@ -44,20 +57,44 @@ class Will:
     payload: bytes
 
 
+def backoff_delay(attempt: int, low: float, high: float, rng: random.Random) -> float:
+    """Seconds to wait before reconnect attempt `attempt` (1, 2, ...): doubling, jittered."""
+    ceiling = min(high, low * 2 ** max(0, attempt - 1))
+    return rng.uniform(ceiling / 2, ceiling)
+
+
+def first_delay(high: float, rng: random.Random) -> float:
+    """Seconds to wait before the very first connection: up to 30 s, never above `high`."""
+    return rng.uniform(0, min(FIRST_DELAY_MAX, high))
+
+
+def v5_session(expiry_s: int, receive_maximum: int) -> dict:
+    """connect() options for a persistent MQTT 5 session (central's collector)."""
+    props = Properties(PacketTypes.CONNECT)
+    props.SessionExpiryInterval = expiry_s
+    props.ReceiveMaximum = receive_maximum
+    return {"clean_start": False, "properties": props}
+
+
 def build_client(client_id: str, username: str, password: str, *, tls: bool = False,
                  ca_file: str = "", will: Will | None = None,
                  reconnect_min: float = 1, reconnect_max: float = 300,
-                 clean_session: bool = False) -> mqtt.Client:
+                 clean_session: bool = False, v5: bool = False,
+                 manual_ack: bool = False) -> mqtt.Client:
     """A paho 2.x client with credentials, TLS and the will set before connecting."""
-    client = mqtt.Client(CallbackAPIVersion.VERSION2, client_id=client_id,
-                         clean_session=clean_session, protocol=mqtt.MQTTv311)
+    if v5:
+        client = mqtt.Client(CallbackAPIVersion.VERSION2, client_id=client_id,
+                             protocol=mqtt.MQTTv5, manual_ack=manual_ack)
+    else:
+        client = mqtt.Client(CallbackAPIVersion.VERSION2, client_id=client_id,
+                             clean_session=clean_session, protocol=mqtt.MQTTv311,
+                             manual_ack=manual_ack)
     if username:
         client.username_pw_set(username, password or None)
     if tls:
         client.tls_set(ca_certs=ca_file or None, tls_version=ssl.PROTOCOL_TLS_CLIENT)
     if will is not None:
         client.will_set(will.topic, will.payload, qos=1, retain=True)
-    client.reconnect_delay_set(max(1, int(reconnect_min)), max(1, int(reconnect_max)))
     # paho's own RAM queue is not our queue: the outbox is. Keep paho's small.
     client.max_queued_messages_set(1000)
     return client
@@ -67,25 +104,59 @@ class MqttLink:
     """A connection that reconnects by itself and reports through `post`."""
 
     def __init__(self, client: mqtt.Client, host: str, port: int, keepalive: float,
-                 subscriptions: Callable[[], list[str]], post: Callable[[object], None]):
+                 subscriptions: Callable[[], list[str]], post: Callable[[object], None], *,
+                 reconnect_min: float = 1, reconnect_max: float = 300,
+                 first_delay_max: float | None = None, connect_options: dict | None = None,
+                 rng: random.Random | None = None):
         self.client = client
         self.host, self.port, self.keepalive = host, port, int(keepalive)
         self.subscriptions = subscriptions
         self.post = post
+        self.reconnect_min, self.reconnect_max = float(reconnect_min), float(reconnect_max)
+        self.first_delay_max = reconnect_max if first_delay_max is None else first_delay_max
+        self.connect_options = connect_options or {}
+        self.rng = rng or random.Random()
         self.connected = False
+        self.generation = 0
+        self.attempts = 0  # failed attempts since the last stable connection
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, name="mqtt-link", daemon=True)
         client.on_connect = self._on_connect
         client.on_disconnect = self._on_disconnect
         client.on_message = self._on_message
         client.on_publish = self._on_publish
 
     def start(self) -> None:
-        self.client.connect_async(self.host, self.port, keepalive=self.keepalive)
-        self.client.loop_start()
+        self.client.connect_async(self.host, self.port, keepalive=self.keepalive,
+                                  **self.connect_options)
+        self._thread.start()
+
+    def _run(self) -> None:
+        delay = first_delay(self.first_delay_max, self.rng)
+        while not self._stop.wait(delay):
+            up_at = time.monotonic()
+            try:
+                self.client.reconnect()
+                rc = mqtt.MQTT_ERR_SUCCESS
+                while rc == mqtt.MQTT_ERR_SUCCESS and not self._stop.is_set():
+                    rc = self.client.loop(0.5)
+            except (OSError, ValueError) as exc:  # refused, unreachable, TLS failure
+                log.debug("connecting to %s:%d failed: %s", self.host, self.port, exc)
+            if self._stop.is_set():
+                break
+            if self.connected:
+                self.connected = False
+                self.post(LinkDown("connection lost"))
+            if time.monotonic() - up_at > STABLE_AFTER:
+                self.attempts = 0
+            self.attempts += 1
+            delay = backoff_delay(self.attempts, self.reconnect_min, self.reconnect_max, self.rng)
 
     def _on_connect(self, client, userdata, flags, reason_code, properties) -> None:
         if reason_code.is_failure:
             self.post(LinkDown(str(reason_code)))
             return
+        self.generation += 1
         self.connected = True
         # The broker may have lost our session: subscribe on every connect.
         for topic in self.subscriptions():
@@ -93,21 +164,30 @@ class MqttLink:
         self.post(LinkUp(bool(flags.session_present)))
 
     def _on_disconnect(self, client, userdata, flags, reason_code, properties) -> None:
-        self.connected = False
-        self.post(LinkDown(str(reason_code)))
+        if self.connected:
+            self.connected = False
+            self.post(LinkDown(str(reason_code)))
 
     def _on_message(self, client, userdata, message) -> None:
-        self.post(Inbound(message.topic, bytes(message.payload), bool(message.retain)))
+        self.post(Inbound(message.topic, bytes(message.payload), bool(message.retain),
+                          message.mid, message.qos, self.generation))
 
     def _on_publish(self, client, userdata, mid, reason_code, properties) -> None:
         self.post(Published(mid))
 
     def publish(self, topic: str, payload: bytes, retain: bool = False) -> int | None:
         """Publish at QoS 1; returns the message id, or None when not connected."""
+        if not self.connected:
+            return None  # paho would keep it in RAM; the outbox is the real queue
         info = self.client.publish(topic, payload, qos=1, retain=retain)
         if info.rc != mqtt.MQTT_ERR_SUCCESS:
             return None
         return info.mid
+
+    def ack(self, msg: Inbound) -> None:
+        """PUBACK a message after it is stored (manual_ack), if its connection still stands."""
+        if msg.qos and msg.generation == self.generation and self.connected:
+            self.client.ack(msg.mid, msg.qos)
 
     def stop(self, last_words: tuple[str, bytes] | None = None, timeout: float = 1.0) -> None:
         """Publish `last_words` (retained) if connected, then disconnect cleanly."""
@@ -117,5 +197,7 @@ class MqttLink:
                 info.wait_for_publish(timeout)
             except (RuntimeError, ValueError):
                 pass
+        self._stop.set()
         self.client.disconnect()
-        self.client.loop_stop()
+        if self._thread.is_alive():
+            self._thread.join(timeout + 2)

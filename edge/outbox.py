@@ -2,16 +2,18 @@
 
 SQLite in WAL mode on the Pi's SD card. `seq` is the row id (AUTOINCREMENT, so never
 reused, also after deletes and power cuts); rows leave only when central's ack covers
-them. Owned by the agent's main thread.
+them. Past the disk quota the oldest telemetry is rolled up in place (events never go).
 """
 from __future__ import annotations
 
 import json
+import logging
 import sqlite3
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Mapping
 
+log = logging.getLogger(__name__)
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS outbox (
     seq   INTEGER PRIMARY KEY AUTOINCREMENT,
@@ -24,6 +26,11 @@ CREATE TABLE IF NOT EXISTS outbox (
     body  TEXT NOT NULL
 );
 """
+ROW_OVERHEAD = 48  # bytes a row costs besides its body (keys, page slack), for the quota
+DEFAULT_QUOTA = 64 * 1024 * 1024
+# Roll-up levels: (level, bucket in ms). Raw minutes -> 15 min -> 1 h -> 1 day.
+LEVELS = ((1, 15 * 60_000), (2, 3_600_000), (3, 86_400_000))
+COLUMNS = "seq, kind, boot, ts, mono, tq, type, body, upto, level"
 
 
 @dataclass(frozen=True)
@@ -36,20 +43,79 @@ class Row:
     tq: str
     type: str | None
     body: Mapping[str, Any]
+    upto: int | None = None  # a roll-up stands for seq..upto
+    level: int = 0
+
+
+@dataclass(frozen=True)
+class Merge:
+    """Replace rows keep..upto by one roll-up kept at seq `keep`."""
+
+    keep: int
+    upto: int
+    drop: tuple[int, ...]
+    ts: int
+    mono: int | None
+    body: Mapping[str, Any]
+    level: int
+
+
+def plan_rollups(rows: list[Row], level: int, bucket_ms: int) -> list[Merge]:
+    """Merge runs of adjacent telemetry rows (same boot, clock and time bucket) below `level`.
+
+    Pure. An event between two samples ends a run, so events keep their place and seq.
+    Metric values are the last seen (counters are cumulative, so the last is right);
+    `rollup.samples` says how many samples one row stands for.
+    """
+    merges: list[Merge] = []
+    run: list[Row] = []
+
+    def flush() -> None:
+        if len(run) > 1:
+            body: dict[str, Any] = {}
+            samples = 0
+            for r in run:
+                samples += int(r.body.get("rollup.samples", 1))
+                body.update(r.body)
+            body["rollup.samples"] = samples
+            merges.append(Merge(run[0].seq, max(r.upto or r.seq for r in run),
+                                tuple(r.seq for r in run[1:]), run[-1].ts, run[-1].mono, body,
+                                level))
+        run.clear()
+
+    for row in rows:
+        fits = (row.kind == "telemetry" and row.level < level and run
+                and (row.boot, row.tq, row.ts // bucket_ms)
+                == (run[0].boot, run[0].tq, run[0].ts // bucket_ms))
+        if fits:
+            run.append(row)
+            continue
+        flush()
+        if row.kind == "telemetry" and row.level < level:
+            run.append(row)
+    flush()
+    return merges
 
 
 class Outbox:
     """Append, read in seq order, delete up to an acknowledged seq."""
 
-    def __init__(self, path: str | Path):
+    def __init__(self, path: str | Path, quota_bytes: int = DEFAULT_QUOTA):
         self.path = Path(path)
         self.path.parent.mkdir(parents=True, exist_ok=True)
+        self.quota_bytes = quota_bytes
         self.db = sqlite3.connect(self.path, isolation_level=None, check_same_thread=False)
         self.db.execute("PRAGMA journal_mode=WAL")
         # FULL: a committed event survives a power cut, at one fsync per batched commit.
         self.db.execute("PRAGMA synchronous=FULL")
         self.db.executescript(SCHEMA)
+        have = {r[1] for r in self.db.execute("PRAGMA table_info(outbox)")}
+        if "upto" not in have:  # outboxes written before roll-ups existed
+            self.db.execute("ALTER TABLE outbox ADD COLUMN upto INTEGER")
+        if "level" not in have:
+            self.db.execute("ALTER TABLE outbox ADD COLUMN level INTEGER NOT NULL DEFAULT 0")
         self._in_tx = False
+        self._over_quota_logged = False
 
     def _begin(self) -> None:
         if not self._in_tx:
@@ -72,12 +138,16 @@ class Outbox:
             self.db.execute("COMMIT")
             self._in_tx = False
 
-    def after(self, seq: int, limit: int) -> list[Row]:
-        """Committed rows with seq > `seq`, oldest first."""
-        rows = self.db.execute(
-            "SELECT seq, kind, boot, ts, mono, tq, type, body FROM outbox WHERE seq > ? "
-            "ORDER BY seq LIMIT ?", (seq, limit)).fetchall()
-        return [Row(r[0], r[1], r[2], r[3], r[4], r[5], r[6], json.loads(r[7])) for r in rows]
+    def _rows(self, where: str, args: tuple) -> list[Row]:
+        rows = self.db.execute(f"SELECT {COLUMNS} FROM outbox WHERE {where}", args).fetchall()
+        return [Row(r[0], r[1], r[2], r[3], r[4], r[5], r[6], json.loads(r[7]), r[8], r[9])
+                for r in rows]
+
+    def after(self, seq: int, limit: int, upto: int | None = None) -> list[Row]:
+        """Rows with seq > `seq` (and <= `upto` if given), oldest first."""
+        if upto is None:
+            return self._rows("seq > ? ORDER BY seq LIMIT ?", (seq, limit))
+        return self._rows("seq > ? AND seq <= ? ORDER BY seq LIMIT ?", (seq, upto, limit))
 
     def delete_upto(self, seq: int) -> int:
         """Forget rows central has stored; returns how many went."""
@@ -93,6 +163,72 @@ class Outbox:
         """The highest seq ever handed out (also after its row was deleted)."""
         row = self.db.execute("SELECT seq FROM sqlite_sequence WHERE name='outbox'").fetchone()
         return row[0] if row else 0
+
+    def oldest(self) -> int:
+        """The oldest seq still held; the next seq to be handed out when empty."""
+        (low,) = self.db.execute("SELECT min(seq) FROM outbox").fetchone()
+        return low if low is not None else self.last_seq() + 1
+
+    def size_bytes(self) -> int:
+        (size,) = self.db.execute(f"SELECT coalesce(sum(length(body)), 0) + count(*) * "
+                                  f"{ROW_OVERHEAD} FROM outbox").fetchone()
+        return size
+
+    def renumber_above(self, seq: int) -> int:
+        """Move every row above `seq` (central stored that far: this outbox was reset)."""
+        low = self.db.execute("SELECT min(seq) FROM outbox").fetchone()[0]
+        shift = seq + 1 - low if low is not None else 0
+        self._begin()
+        if shift > 0:  # shifted past every old seq, so no two rows ever collide
+            self.db.execute("UPDATE outbox SET seq = seq + ?", (shift,))
+        self.db.execute("UPDATE sqlite_sequence SET seq = max(seq, ?, "
+                        "(SELECT coalesce(max(seq), 0) FROM outbox)) WHERE name = 'outbox'", (seq,))
+        if not self.db.execute("SELECT 1 FROM sqlite_sequence WHERE name='outbox'").fetchone():
+            self.db.execute("INSERT INTO sqlite_sequence (name, seq) VALUES ('outbox', ?)", (seq,))
+        self.commit()
+        return max(shift, 0)
+
+    def enforce_quota(self, chunk: int = 5000) -> int:
+        """Roll up the oldest telemetry while over quota; returns rows merged away."""
+        merged = 0
+        for level, bucket in LEVELS:
+            while self.size_bytes() > self.quota_bytes:
+                done = self._rollup_oldest(level, bucket, chunk)
+                if not done:
+                    break
+                merged += done
+        if self.size_bytes() > self.quota_bytes:
+            if not self._over_quota_logged:
+                log.warning("outbox over its quota with nothing left to roll up (events kept)")
+                self._over_quota_logged = True
+        else:
+            self._over_quota_logged = False
+        if merged:
+            log.info("outbox over quota: %d old samples rolled up", merged)
+        return merged
+
+    def _rollup_oldest(self, level: int, bucket: int, chunk: int) -> int:
+        start = 0
+        while True:
+            rows = self._rows("seq > ? ORDER BY seq LIMIT ?", (start, chunk))
+            if not rows:
+                return 0
+            merges = plan_rollups(rows, level, bucket)
+            if merges:
+                break
+            start = rows[-1].seq
+        self._begin()
+        for m in merges:
+            self.db.execute("UPDATE outbox SET ts = ?, mono = ?, body = ?, upto = ?, level = ? "
+                            "WHERE seq = ?", (m.ts, m.mono, json.dumps(
+                                m.body, ensure_ascii=False, separators=(",", ":")),
+                                m.upto, m.level, m.keep))
+            self.db.executemany("DELETE FROM outbox WHERE seq = ?", [(s,) for s in m.drop])
+        self.commit()
+        return sum(len(m.drop) for m in merges)
+
+    def integrity(self) -> str:
+        return self.db.execute("PRAGMA integrity_check").fetchone()[0]
 
     def close(self) -> None:
         self.commit()

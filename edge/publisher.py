@@ -1,12 +1,15 @@
-"""Sends outbox rows over MQTT in seq order and forgets them when central acks them.
+"""Sends outbox rows over MQTT and forgets them when central acks them.
 
-Runs on the agent's main thread. A PUBACK only frees an in-flight slot; rows are deleted
-only when central's retained `ack` watermark covers them, so a broker or central restart
-costs a resend (deduplicated by central on (house, seq)), never a loss.
+Runs on the agent's main thread. After an outage live rows go first, one message each;
+the backlog follows in zlib batches of up to 60 rows on the `history` topic, paced by a
+token bucket at min(own limit, central's advertised rate). A PUBACK only frees a slot:
+rows are deleted only when central's retained `ack` watermark covers them, so a broker
+or central restart costs a resend (deduplicated on (house, seq)), never a loss.
 """
 from __future__ import annotations
 
 import logging
+from dataclasses import dataclass
 
 from . import contract
 from .mqtt_link import MqttLink
@@ -15,35 +18,90 @@ from .outbox import Outbox, Row
 log = logging.getLogger(__name__)
 
 
+@dataclass
+class TokenBucket:
+    """At most `rate` tokens a second, `burst` at once. Pure: time is passed in."""
+
+    rate: float
+    burst: float = 1.0
+    tokens: float = 1.0
+    at: float | None = None
+
+    def _refill(self, now: float) -> None:
+        if self.at is not None:
+            self.tokens = min(self.burst, self.tokens + (now - self.at) * self.rate)
+        self.at = now
+
+    def ready(self, now: float) -> bool:
+        self._refill(now)
+        return self.tokens >= 1.0
+
+    def take(self, now: float) -> None:
+        self._refill(now)
+        self.tokens -= 1.0
+
+    def wait(self, now: float) -> float:
+        """Seconds until the next token."""
+        self._refill(now)
+        return max(0.0, (1.0 - self.tokens) / self.rate)
+
+
+def to_message(house: str, row: Row) -> contract.Telemetry | contract.Event:
+    """The contract object of one outbox row (validated); a stand-in event if it breaks the
+    contract, so its seq still reaches central and the watermark never stalls."""
+    try:
+        if row.kind == "telemetry":
+            msg = contract.Telemetry(house, row.boot, row.seq, row.ts, row.body, row.tq,
+                                     row.mono, row.upto)
+            contract.build_telemetry(msg)
+        else:
+            msg = contract.Event(house, row.boot, row.seq, row.ts, row.type or "", row.body,
+                                 row.tq, row.mono)
+            contract.build_event(msg)
+        return msg
+    except contract.PayloadError as exc:
+        log.error("outbox row %d refused by the contract (%s)", row.seq, exc.reason)
+        return contract.Event(house, row.boot, row.seq, row.ts, "outbox.refused",
+                              {"reason": exc.reason})
+
+
 def build_payload(house: str, row: Row) -> tuple[str, bytes]:
-    """The topic kind and payload for one outbox row."""
-    if row.kind == "telemetry":
-        return "telemetry", contract.build_telemetry(contract.Telemetry(
-            house, row.boot, row.seq, row.ts, row.body, row.tq, row.mono))
-    return "event", contract.build_event(contract.Event(
-        house, row.boot, row.seq, row.ts, row.type or "", row.body, row.tq, row.mono))
+    """The topic kind and payload for one outbox row sent live."""
+    msg = to_message(house, row)
+    if isinstance(msg, contract.Telemetry):
+        return "telemetry", contract.build_telemetry(msg)
+    return "event", contract.build_event(msg)
 
 
 class Publisher:
     def __init__(self, outbox: Outbox, link: MqttLink, topics: contract.Topics, house: str,
-                 window: int = 20):
-        self.outbox = outbox
-        self.link = link
-        self.topics = topics
-        self.house = house
-        self.window = window  # QoS 1 messages in flight at once
+                 window: int = 20, max_rate: float = 5.0, batch_rows: int = 60,
+                 ack_timeout: float = 120.0):
+        self.outbox, self.link, self.topics, self.house = outbox, link, topics, house
+        self.window = window  # live QoS 1 messages in flight at once
+        self.max_rate = max_rate
+        self.batch_rows = min(batch_rows, contract.MAX_HISTORY_ROWS)
+        self.ack_timeout = ack_timeout
+        self.bucket = TokenBucket(max_rate)
         self.online = False  # set by the main loop on LinkUp, so a resend starts cleanly
-        self.cursor = 0  # highest seq handed to paho on this connection
-        self.inflight: set[int] = set()
+        self.central_online: bool | None = None  # unknown until central's status arrives
         self.acked = 0
+        self.live_cursor = 0  # highest seq sent live on this connection
+        self.boundary = 1  # rows below it (and above acked) are backlog
+        self.backlog_cursor = 0  # highest backlog seq sent
+        self.resends: list[list[int]] = []  # [from, to] ranges central asked for
+        self.inflight: set[int] = set()
+        self.progress_at = 0.0  # monotonic time of the last ack progress (or rewind)
         self.sent_total = 0
-        self.rejected_total = 0
+        self.batches_total = 0
 
-    def on_link_up(self) -> None:
-        """Resend everything central has not acknowledged (it deduplicates)."""
+    # ----- inputs ------------------------------------------------------------------------
+    def on_link_up(self, now: float = 0.0) -> None:
+        """Live from here on; everything central has not acknowledged becomes backlog."""
         self.online = True
-        self.cursor = self.acked
         self.inflight.clear()
+        self.live_cursor = self.outbox.last_seq()
+        self.rewind(now)
 
     def on_link_down(self) -> None:
         self.online = False
@@ -51,39 +109,119 @@ class Publisher:
     def on_published(self, mid: int) -> None:
         self.inflight.discard(mid)
 
-    def on_ack(self, seq: int) -> None:
+    def on_ack(self, seq: int, now: float = 0.0) -> None:
+        last = self.outbox.last_seq()
+        if seq > last:
+            # Central stored seqs this outbox never handed out: it was reset (new card).
+            shift = self.outbox.renumber_above(seq)
+            log.warning("outbox restarted below central's ack %d: rows moved up by %d", seq, shift)
+            self.live_cursor = self.outbox.last_seq() if self.online else self.live_cursor
+            self.acked = seq
+            self.rewind(now)
+            return
         if seq > self.acked:
             self.acked = seq
+            self.progress_at = now
             gone = self.outbox.delete_upto(seq)
             if gone:
                 log.debug("central acknowledged up to seq %d (%d rows freed)", seq, gone)
 
-    def pump(self) -> int:
-        """Publish committed rows while there is room in the window; returns how many."""
+    def on_central_status(self, online: bool, rate: float, now: float = 0.0) -> None:
+        rate = max(0.01, min(self.max_rate, rate))
+        if rate != self.bucket.rate:
+            self.bucket = TokenBucket(rate)
+        if online and self.central_online is False:
+            self.rewind(now)  # central restarted: what it had not stored may be lost
+        self.central_online = online
+
+    def rewind(self, now: float = 0.0) -> None:
+        """Send everything not yet acknowledged again, as backlog."""
+        self.boundary = self.live_cursor + 1
+        self.backlog_cursor = self.acked
+        self.progress_at = now
+
+    def resend(self, first: int, last: int) -> dict:
+        """Central's `resend` command: queue the rows first..last that are still here."""
+        held = len(self.outbox.after(first - 1, 100_000, upto=last))
+        if held:
+            self.resends.append([first, last])
+        return {"rows": held, "oldest": self.outbox.oldest()}
+
+    # ----- output ------------------------------------------------------------------------
+    def pump(self, now: float = 0.0) -> int:
+        """Publish live rows while the window allows, then paced backlog; returns messages."""
         if not (self.online and self.link.connected):
             return 0
+        sent = self._pump_live()
+        if self.central_online is not False:
+            while self.bucket.ready(now):
+                rows = self._next_batch()
+                if not rows:
+                    break
+                if not self._send_batch(rows):
+                    return sent
+                self.bucket.take(now)
+                sent += 1
+        unacked = self.acked < max(self.live_cursor, self.backlog_cursor)
+        if unacked and now - self.progress_at > self.ack_timeout:
+            log.warning("no ack from central for %.0f s: sending unacknowledged rows again",
+                        now - self.progress_at)
+            self.rewind(now)
+        return sent
+
+    def wake_in(self, now: float) -> float | None:
+        """Seconds until the next paced batch is due, or None when no backlog waits."""
+        if not self.online or (not self.resends and self.backlog_cursor >= self.boundary - 1):
+            return None
+        return self.bucket.wait(now)
+
+    def _pump_live(self) -> int:
         sent = 0
         while len(self.inflight) < self.window:
-            rows = self.outbox.after(self.cursor, self.window - len(self.inflight))
+            rows = self.outbox.after(self.live_cursor, self.window - len(self.inflight))
             if not rows:
                 break
             for row in rows:
-                try:
-                    kind, payload = build_payload(self.house, row)
-                except contract.PayloadError as exc:
-                    # Rows are validated when queued, so this means a bug; the seq still
-                    # goes out (as a stand-in event) so central's watermark never stalls.
-                    log.error("outbox row %d refused by the contract (%s)", row.seq, exc.reason)
-                    self.rejected_total += 1
-                    kind, payload = "event", contract.build_event(contract.Event(
-                        self.house, row.boot, row.seq, row.ts, "outbox.refused",
-                        {"reason": exc.reason}))
-                topic = getattr(self.topics, kind)(self.house)
-                mid = self.link.publish(topic, payload)
+                kind, payload = build_payload(self.house, row)
+                mid = self.link.publish(getattr(self.topics, kind)(self.house),
+                                        contract.pack(payload))
                 if mid is None:
                     return sent
                 self.inflight.add(mid)
-                self.cursor = row.seq
+                self.live_cursor = row.seq
                 sent += 1
                 self.sent_total += 1
         return sent
+
+    def _next_batch(self) -> list[Row]:
+        while self.resends:
+            first, last = self.resends[0]
+            rows = self.outbox.after(max(first - 1, self.acked), self.batch_rows, upto=last)
+            if rows:
+                self.resends[0][0] = rows[-1].seq + 1
+                return rows
+            self.resends.pop(0)
+        start = max(self.backlog_cursor, self.acked)
+        rows = self.outbox.after(start, self.batch_rows, upto=self.boundary - 1)
+        if rows:
+            self.backlog_cursor = rows[-1].seq
+        return rows
+
+    def _send_batch(self, rows: list[Row]) -> bool:
+        messages = [to_message(self.house, row) for row in rows]
+        chunks = [messages]
+        while chunks:
+            chunk = chunks.pop(0)
+            try:
+                payload = contract.build_history(self.house, chunk)
+            except contract.PayloadError as exc:
+                if exc.reason != "too_large" or len(chunk) == 1:
+                    raise
+                half = len(chunk) // 2
+                chunks[:0] = [chunk[:half], chunk[half:]]
+                continue
+            if self.link.publish(self.topics.history(self.house), payload) is None:
+                return False
+            self.batches_total += 1
+            self.sent_total += len(chunk)
+        return True

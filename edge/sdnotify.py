@@ -1,4 +1,7 @@
-"""systemd notify protocol (READY, WATCHDOG, STOPPING) over $NOTIFY_SOCKET; no-op without it."""
+"""systemd notify protocol (READY, WATCHDOG, STOPPING, STATUS) over $NOTIFY_SOCKET.
+
+A no-op without $NOTIFY_SOCKET (run by hand, in tests, in the demo). Standard library only.
+"""
 from __future__ import annotations
 
 import os
@@ -11,32 +14,44 @@ class SystemdNotifier:
         env = os.environ if environ is None else environ
         self.address = env.get("NOTIFY_SOCKET", "")
         usec = env.get("WATCHDOG_USEC", "")
-        # Ping at half the watchdog period, as sd_watchdog_enabled(3) advises.
-        self.watchdog_every = int(usec) / 2e6 if usec.isdigit() else None
-        self._last_ping = 0.0
+        pid = env.get("WATCHDOG_PID", "")
+        # As sd_watchdog_enabled(3): the watchdog is ours only if no other pid is named
+        # (a child started with our environment must not keep us alive), and we ping at
+        # half the period so one late pass of the main loop is not fatal.
+        mine = not pid or (pid.isdigit() and int(pid) == os.getpid())
+        self.watchdog_every = int(usec) / 2e6 if usec.isdigit() and int(usec) and mine else None
+        self._last_ping: float | None = None
 
     def _send(self, message: str) -> None:
         if not self.address:
             return
         addr = self.address
-        if addr.startswith("@"):
+        if addr.startswith("@"):  # abstract namespace socket
             addr = "\0" + addr[1:]
-        with socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM) as sock:
+        with socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM | socket.SOCK_CLOEXEC) as sock:
             try:
                 sock.connect(addr)
                 sock.sendall(message.encode())
             except OSError:
-                pass  # systemd gone: nothing useful to do
+                pass  # systemd gone or restarting: nothing useful to do
 
     def ready(self) -> None:
         self._send("READY=1")
 
+    def status(self, text: str) -> None:
+        """One line shown by `systemctl status`."""
+        self._send("STATUS=" + text.replace("\n", " "))
+
     def watchdog(self) -> None:
-        """Called from the main loop each pass; pings only as often as needed."""
+        """Called from the main loop each pass; pings only as often as needed.
+
+        Never call it from a timer thread: the point is that a stuck main loop stops
+        the pings and systemd restarts the service.
+        """
         if self.watchdog_every is None:
             return
         mono = time.monotonic()
-        if mono - self._last_ping >= self.watchdog_every:
+        if self._last_ping is None or mono - self._last_ping >= self.watchdog_every:
             self._last_ping = mono
             self._send("WATCHDOG=1")
 

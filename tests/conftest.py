@@ -21,6 +21,7 @@ from tests.harness.mosquitto import MosquittoBroker  # noqa: E402
 from tests.harness.procs import free_port, wait_for  # noqa: E402
 
 REPO = Path(__file__).resolve().parent.parent
+TEST_USER, TEST_PASSWORD = "test", "test-pass-1"  # the operator login of `central_app`
 PYTHON = sys.executable
 
 
@@ -91,10 +92,12 @@ def central_app(tmp_path, broker):
     """Central (collector + web) running in this process against `broker`; returns it."""
     from central import config as central_config
     from central.app import Central
+    from central.auth import hash_password
     from tests.harness.edgeproc import write_central_config
 
+    users = {TEST_USER: {"role": "operator", "password_hash": hash_password(TEST_PASSWORD)}}
     path = write_central_config(tmp_path / "central.toml", broker.port,
-                                tmp_path / "central.sqlite", free_port())
+                                tmp_path / "central.sqlite", free_port(), users=users)
     app = Central(central_config.load(path))
     thread = threading.Thread(target=app.run, daemon=True)
     thread.start()

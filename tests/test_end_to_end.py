@@ -1,17 +1,24 @@
 """Walking skeleton: a real edge process → real mosquitto → central → /api/houses."""
+import base64
 import json
 import signal
 import time
 import urllib.request
 
+from tests.conftest import TEST_PASSWORD, TEST_USER
 from tests.harness.edgeproc import start_central, start_edge, write_central_config
 from tests.harness.procs import free_port, wait_for
 
 KEEPALIVE = 5.0  # seconds, as in write_edge_config
 
 
+AUTH = "Basic " + base64.b64encode(f"{TEST_USER}:{TEST_PASSWORD}".encode()).decode()
+
+
 def houses(port: int) -> dict:
-    with urllib.request.urlopen(f"http://127.0.0.1:{port}/api/houses", timeout=5) as resp:
+    request = urllib.request.Request(f"http://127.0.0.1:{port}/api/houses?metrics=1",
+                                     headers={"Authorization": AUTH})
+    with urllib.request.urlopen(request, timeout=5) as resp:
         return {h["house"]: h for h in json.load(resp)["houses"]}
 
 

@@ -1,6 +1,4 @@
 """The harness really runs cupsd, ippeveprinter, mosquitto and libsane's test backend."""
-import time
-
 import cups
 import paho.mqtt.client as mqtt
 import paho.mqtt.publish as publish
@@ -51,14 +49,15 @@ def test_sane_sees_only_the_test_backend():
 
 
 def test_mosquitto_delivers_on_loopback(broker):
-    got = []
+    got, subscribed = [], []
     client = mqtt.Client(CallbackAPIVersion.VERSION2)
     client.on_message = lambda c, u, m: got.append(m.payload)
+    client.on_subscribe = lambda *args: subscribed.append(True)
     client.connect("127.0.0.1", broker.port)
     client.subscribe("t/#", qos=1)
     client.loop_start()
     try:
-        time.sleep(0.2)
+        wait_for(lambda: subscribed, 5, what="subscription")
         publish.single("t/x", b"hello", qos=1, hostname="127.0.0.1", port=broker.port)
         wait_for(lambda: got, 5, what="message")
         assert got == [b"hello"]

@@ -49,5 +49,5 @@ def test_the_page_names_every_topic_the_code_builds():
     t = c.Topics("{root}")
     for topic in (t.status("{house}"), t.telemetry("{house}"), t.event("{house}"),
                   t.cmd("{house}", "{name}"), t.cmd_result("{house}"), t.ack("{house}"),
-                  t.central_status()):
+                  t.history("{house}"), t.central_status()):
         assert f"`{topic}`" in text, topic

@@ -178,6 +178,13 @@ class DnsSd:
         return {"DBUS_SYSTEM_BUS_ADDRESS": f"unix:path={self.sock}"}
 
     def _start(self) -> None:
+        try:
+            self._start_daemons()
+        except BaseException:
+            self._stop()  # never leave a dbus-daemon behind when avahi fails
+            raise
+
+    def _start_daemons(self) -> None:
         (self.dir / "bus.conf").write_text(_DBUS_CONF.format(sock=self.sock))
         (self.dir / "avahi.conf").write_text(_AVAHI_CONF)
         env = {**os.environ, **self.env}

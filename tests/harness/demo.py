@@ -13,24 +13,53 @@ import tempfile
 import time
 from pathlib import Path
 
-from .cups import CupsServer
+from .cups import CupsServer, FakeIppPrinter
+from .demo_activity import DemoActivity, start_hostapds
 from .edgeproc import start_central, start_edge, write_central_config, write_edge_config
 from .mosquitto import MosquittoBroker
 from .procs import free_port, wait_for
 from .sane import private_sane_config
 
 HOUSES = [f"house-{n:02d}" for n in range(1, 11)]
+DEMO_USER, DEMO_PASSWORD = "demo", "demo-password"
 
 
-def edge_sections(house: str, queue: str, workdir: Path) -> dict:
-    """Per-house config: mock GPIO pins, the private cupsd's queue, the SANE test backend."""
+def edge_sections(house: str, queue: str, workdir: Path, scan_port: int) -> dict:
+    """Per-house config: mock GPIO pins, the private cupsd's queue, the SANE test backend,
+    a fake hostapd for the Wi-Fi."""
     return {
         "telemetry": {"interval": "10s"},
-        "mqtt": {"keepalive": "15s"},
+        "mqtt": {"keepalive": "15s", "reconnect_max": "10s"},
         "panel": {"pin_factory": "mock", "print_button": 17, "scan_button": 27,
-                  "copy_button": 22, "green_light": 5,
+                  "copy_button": 22, "help_button": 23, "green_light": 5,
                   "amber_light": 6, "red_light": 13, "help_light": 19, "buzzer": 26},
+        "printer": {"enabled": True, "queue": queue},
+        "scanner": {"enabled": True, "output_dir": str(workdir / "scans" / house),
+                    "web": {"address": "127.0.0.1", "port": scan_port}},
+        "wifi": {"enabled": True, "sources": ["hostapd"],
+                 "hostapd": {"ctrl_dir": str(workdir / "hostapd" / house), "client_dir": ""}},
     }
+
+
+def make_queues(cupsd: CupsServer) -> tuple[dict[str, str], FakeIppPrinter | None]:
+    """A held queue per house in front of one fake IPP printer (pages counted); plain
+    /dev/null queues when DNS-SD for ippeveprinter cannot start (e.g. not root)."""
+    printer = None
+    try:
+        printer = FakeIppPrinter().start()
+        printer.set_page_seconds(1)
+    except (RuntimeError, OSError, TimeoutError) as exc:
+        print(f"(fake IPP printer unavailable: {exc}; printing to /dev/null queues)")
+        printer = None
+    queues = {}
+    for house in HOUSES:
+        queue = house.replace("-", "_")
+        if printer:
+            cupsd.add_ipp_queue(queue, printer.uri, hold=True)
+        else:
+            cupsd.add_null_queue(queue, hold=True)
+        queues[house] = queue
+    return queues, printer
 
 
 def _interrupt(signum, frame):
@@ -42,7 +71,8 @@ def main() -> int:
     work.chmod(0o755)
     signal.signal(signal.SIGTERM, _interrupt)
     procs = []
-    broker = cupsd = None
+    broker = cupsd = printer = activity = None
+    hostapds = {}
     try:
         print("Starting mosquitto, cupsd, central and ten houses (logs in %s) ..." % work,
               flush=True)
@@ -50,23 +80,30 @@ def main() -> int:
         cupsd = CupsServer(work / "cups").start()
         sane_dir = private_sane_config(work / "sane")
         env = {**os.environ, "CUPS_SERVER": cupsd.server, "SANE_CONFIG_DIR": str(sane_dir)}
+        from central.auth import hash_password
         web_port = free_port()
+        users = {DEMO_USER: {"role": "operator", "password_hash": hash_password(DEMO_PASSWORD)}}
         central_cfg = write_central_config(work / "central.toml", broker.port,
-                                           work / "central.sqlite", web_port)
+                                           work / "central.sqlite", web_port, users=users)
         central = start_central(central_cfg, work / "central.log", env=env)
         procs.append(central)
+        queues, printer = make_queues(cupsd)
+        hostapds = start_hostapds(work / "hostapd", HOUSES)
         for house in HOUSES:
-            queue = house.replace("-", "_")
-            cupsd.add_null_queue(queue, hold=True)
             cfg = write_edge_config(work / f"{house}.toml", house, broker.port,
-                                    work / "state" / house, **edge_sections(house, queue, work))
+                                    work / "state" / house,
+                                    **edge_sections(house, queues[house], work, free_port()))
             procs.append(start_edge(cfg, work / f"{house}.log", env=env))
         wait_for(lambda: "dashboard on" in central.output() or not central.alive(), 20,
                  what="central")
         if not central.alive():
             print(central.output()[-2000:], file=sys.stderr)
             return 1
+        activity = DemoActivity(HOUSES, broker.port, cupsd.server, queues, hostapds)
+        activity.start()
         print(f"\nDashboard: http://127.0.0.1:{web_port}/\n", flush=True)
+        print(f"Log in as {DEMO_USER!r} with password {DEMO_PASSWORD!r} (operator).")
+        print("Simulated citizens print, scan, copy, join the Wi-Fi and ask for help.")
         print("Press Ctrl-C to stop everything.", flush=True)
         while True:
             time.sleep(1)
@@ -79,8 +116,14 @@ def main() -> int:
         print("\nStopping ...", flush=True)
         return 0
     finally:
+        if activity:
+            activity.stop()
         for proc in reversed(procs):
             proc.stop()
+        for hostapd in hostapds.values():
+            hostapd.stop()
+        if printer:
+            printer.stop()
         if cupsd:
             cupsd.stop()
         if broker:

@@ -1,0 +1,263 @@
+"""Read side of the dashboard: house cards, house details, series and outage causes.
+
+Only reads (per-thread read-only connections); the decisions (offline cause, outage
+classification, time parsing) are pure functions tested with plain values.
+"""
+from __future__ import annotations
+
+import json
+import time as _time
+import sqlite3
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta
+
+from .rollups import NAMES as N
+from .rollups import SERIES_METRICS, local_day, stored_timezone, zone
+
+MAX_HOURLY_DAYS = 62
+MAX_DAILY_DAYS = 400
+MAX_RAW_DAYS = 7
+RAW_POINTS = 2000
+
+
+class BadRequest(ValueError):
+    """A query the caller got wrong; the message says how."""
+
+
+@dataclass(frozen=True)
+class Liveness:
+    online: bool
+    cause: str  # "" while online; lost | stopped | silent | never
+
+
+def liveness(online: bool, reason: str, last_seen_ms: int, now_ms: int, stale_s: float) -> Liveness:
+    """Online unless the will/stop said so or the heartbeat went quiet for `stale_s`."""
+    if not online:
+        return Liveness(False, reason if reason in ("lost", "stopped") else "lost")
+    if last_seen_ms and now_ms - last_seen_ms > stale_s * 1000:
+        return Liveness(False, "silent")
+    return Liveness(True, "")
+
+
+def classify_outage(reason: str, boot_before: str, boot_after: str,
+                    uptime_after_s: float | None, outage_s: float) -> str:
+    """Why a house was away, known once it is back: the will, the boot id and the uptime."""
+    if reason == "stopped":
+        return "stopped"
+    if boot_before and boot_before == boot_after:
+        return "network_loss"  # the agent kept running: only the link was down
+    if uptime_after_s is not None and uptime_after_s <= outage_s + 300:
+        return "power_cut"  # the Pi itself booted during the outage
+    return "restart"
+
+
+def parse_time(text: str | None, tz_name: str, end: bool = False) -> int | None:
+    """'2026-11-01', '2026-11-01T08:00' (local time) or unix ms -> unix ms."""
+    if text is None or text == "":
+        return None
+    text = text.strip()
+    if text.isdigit():
+        return int(text)
+    try:
+        if len(text) == 10:
+            day = date.fromisoformat(text)
+            when = datetime.combine(day + timedelta(days=1) if end else day, time(0), zone(tz_name))
+        else:
+            when = datetime.fromisoformat(text)
+            if when.tzinfo is None:
+                when = when.replace(tzinfo=zone(tz_name))
+    except ValueError:
+        raise BadRequest(f"not a date: {text!r} (use YYYY-MM-DD, YYYY-MM-DDTHH:MM or unix ms)") \
+            from None
+    return int(when.timestamp() * 1000)
+
+
+def time_range(frm: str | None, to: str | None, tz_name: str, now_ms: int, default_days: int,
+               max_days: int) -> tuple[int, int]:
+    """Validated [from, to) in unix ms; BadRequest on bad dates, reversed or huge ranges."""
+    end = parse_time(to, tz_name, end=True) or now_ms
+    start = parse_time(frm, tz_name) or end - default_days * 86_400_000
+    if start >= end:
+        raise BadRequest("'from' must be before 'to'")
+    if end - start > max_days * 86_400_000:
+        raise BadRequest(f"range too long: at most {max_days} days")
+    return start, end
+
+
+def latest_clock(db: sqlite3.Connection, houses: list[str]) -> dict[str, tuple[int, int, str]]:
+    """(ts, recv_ts, tq) of each house's newest message (highest seq), for clock checks."""
+    out = {}
+    for house in houses:
+        row = db.execute("SELECT ts, recv_ts, tq FROM messages WHERE house = ? "
+                         "ORDER BY seq DESC LIMIT 1", (house,)).fetchone()
+        if row:
+            out[house] = tuple(row)
+    return out
+
+
+HELP_OPEN_FOR_MS = 86_400_000  # an unanswered HELP older than a day is history, not a call
+
+
+def open_help(db: sqlite3.Connection, house: str | None = None,
+              now_ms: int | None = None) -> list[dict]:
+    """HELP requests from the last day that nobody acknowledged."""
+    since = (now_ms or int(_time.time() * 1000)) - HELP_OPEN_FOR_MS
+    sql = "SELECT house, seq, ts, recv_ts FROM help_requests WHERE acked_ts IS NULL AND ts >= ?"
+    rows = db.execute(sql + (" AND house = ?" if house else "") + " ORDER BY ts",
+                      (since, house) if house else (since,))
+    return [{"house": h, "seq": s, "ts": ts, "recv_ts": r} for h, s, ts, r in rows]
+
+
+def today(db: sqlite3.Connection, now_ms: int, tz_name: str,
+          only: str | None = None) -> dict[str, dict]:
+    day = local_day(now_ms, tz_name)
+    out: dict[str, dict] = {}
+    sql = ("SELECT house, metric, value FROM rollup_daily WHERE day = ? AND metric IN "
+           "('print.pages', 'print.jobs', 'scan.jobs', 'copy.jobs', 'wifi.unique', "
+           "'wifi.unique_live')")
+    for house, metric, value in db.execute(sql + (" AND house = ?" if only else ""),
+                                           (day, only) if only else (day,)):
+        out.setdefault(house, {})[metric] = value
+    return out
+
+
+_DECODED: dict[str, tuple[str, dict]] = {}  # house -> (metrics JSON, decoded): skip re-decoding
+
+
+def house_rows(db: sqlite3.Connection, only: str | None = None) -> dict[str, dict]:
+    """The houses table as dicts (like store.list_houses), decoding only metrics that changed."""
+    sql = ("SELECT house, first_seen, last_seen, online, reason, boot, status_ts, version, "
+           "metrics, metrics_ts, acked_seq FROM houses" + (" WHERE house = ?" if only else ""))
+    out = {}
+    for r in db.execute(sql, (only,) if only else ()):
+        cached = _DECODED.get(r[0])
+        if cached is None or cached[0] != r[8]:
+            cached = _DECODED[r[0]] = (r[8], json.loads(r[8]))
+        out[r[0]] = {"house": r[0], "first_seen": r[1], "last_seen": r[2], "online": bool(r[3]),
+                     "offline_reason": r[4] if not r[3] else "", "boot": r[5], "status_ts": r[6],
+                     "version": r[7], "metrics": cached[1], "metrics_ts": r[9], "acked_seq": r[10]}
+    return out
+
+
+def house_cards(db: sqlite3.Connection, now_ms: int, known: dict[str, str], stale_s: float,
+                alerts: list[dict], only: str | None = None,
+                with_metrics: bool = True) -> list[dict]:
+    """One card per house (or only one): liveness and cause, printer, scanner, Wi-Fi, today,
+    alerts, HELP."""
+    tz_name = stored_timezone(db)
+    rows = house_rows(db, only)
+    if only:
+        known = {only: known.get(only, "")}
+    figures = today(db, now_ms, tz_name, only)
+    helps: dict[str, list] = {}
+    for h in open_help(db, only, now_ms):
+        helps.setdefault(h["house"], []).append({"seq": h["seq"], "ts": h["ts"]})
+    by_house: dict[str, list] = {}
+    for a in alerts:
+        by_house.setdefault(a["house"], []).append(a)
+    returns = recent_returns(db, now_ms - 86_400_000)
+    cards = []
+    for house in sorted(set(rows) | set(known)):
+        row = rows.get(house)
+        m = row["metrics"] if row else {}
+        if row is None:
+            live = Liveness(False, "never")
+        else:
+            live = liveness(row["online"], row["offline_reason"], row["last_seen"], now_ms, stale_s)
+        day = figures.get(house, {})
+        cards.append({
+            "house": house, "name": known.get(house, ""), "online": live.online,
+            "cause": live.cause, "last_seen": row["last_seen"] if row else None,
+            "offline_reason": row["offline_reason"] if row else "",
+            "acked_seq": row["acked_seq"] if row else 0,
+            "boot": row["boot"] if row else "", "version": row["version"] if row else "",
+            "back_after": returns.get(house) if live.online else None,
+            "printer": {"state": m.get(N["print_state"]), "reasons": m.get(N["print_reasons"]) or [],
+                        "held": m.get(N["print_held"]), "pending": m.get(N["print_pending"])},
+            "scanner": {"state": m.get(N["scan_state"]), "queue": m.get(N["scan_queue"])},
+            "wifi_now": m.get(N["wifi_clients"]),
+            "today": {"pages": day.get("print.pages", 0), "print_jobs": day.get("print.jobs", 0),
+                      "scans": day.get("scan.jobs", 0), "copies": day.get("copy.jobs", 0),
+                      "users": day.get("wifi.unique", day.get("wifi.unique_live", 0))},
+            "alerts": by_house.get(house, []), "help": helps.get(house, []),
+            **({"metrics": m} if with_metrics else {}), "metrics_ts": row["metrics_ts"] if row else None,
+        })
+    return cards
+
+
+def recent_returns(db: sqlite3.Connection, since_ms: int) -> dict[str, dict]:
+    """The latest outage that ended since `since_ms`, per house, with its likely cause."""
+    out = {}
+    for o in outages(db, None, since_ms):
+        if o["end"] is not None:
+            out[o["house"]] = o
+    return out
+
+
+def outages(db: sqlite3.Connection, house: str | None, since_ms: int) -> list[dict]:
+    """Offline periods from the status log, classified once the house came back."""
+    sql = ("SELECT house, boot, online, reason, recv_ts FROM status_log WHERE recv_ts >= ?"
+           + (" AND house = ?" if house else "") + " ORDER BY house, recv_ts")
+    found: list[dict] = []
+    open_: dict[str, dict] = {}
+    for h, boot, online, reason, recv_ts in db.execute(sql, (since_ms, house) if house
+                                                       else (since_ms,)):
+        if not online and h not in open_:
+            open_[h] = {"house": h, "start": recv_ts, "end": None, "boot": boot, "reason": reason,
+                        "cause": reason or "lost"}
+        elif online and h in open_:
+            o = open_.pop(h)
+            o["end"] = recv_ts
+            outage_s = (recv_ts - o["start"]) / 1000
+            o["cause"] = classify_outage(o["reason"], o["boot"], boot,
+                                         _uptime_at(db, h, boot, recv_ts), outage_s)
+            found.append(o)
+    return found + list(open_.values())
+
+
+def _uptime_at(db, house: str, boot: str, when_ms: int) -> float | None:
+    row = db.execute("SELECT ts, json_extract(body, ?) FROM messages WHERE house = ? AND "
+                     "kind = 'telemetry' AND boot = ? ORDER BY seq LIMIT 1",
+                     (f'$."{N["uptime_s"]}"', house, boot)).fetchone()
+    if row is None or row[1] is None:
+        return None
+    return float(row[1]) - max(0, row[0] - when_ms) / 1000
+
+
+def recent_events(db: sqlite3.Connection, house: str, limit: int = 50) -> list[dict]:
+    rows = db.execute("SELECT seq, ts, type, body FROM messages WHERE house = ? AND kind = 'event' "
+                      "ORDER BY seq DESC LIMIT ?", (house, limit))
+    return [{"seq": s, "ts": ts, "type": t, "data": json.loads(b)} for s, ts, t, b in rows]
+
+
+def series(db: sqlite3.Connection, house: str, metric: str, start_ms: int, end_ms: int,
+           step: str) -> list[list]:
+    """[[bucket start ms, value], …]: rollups per hour/day (zeros filled) or raw telemetry."""
+    tz_name = stored_timezone(db)
+    if step == "raw":
+        rows = db.execute("SELECT ts, json_extract(body, ?) FROM messages WHERE house = ? AND "
+                          "kind = 'telemetry' AND ts >= ? AND ts < ? ORDER BY ts LIMIT ?",
+                          (f'$."{metric}"', house, start_ms, end_ms, RAW_POINTS))
+        return [[ts, v] for ts, v in rows if isinstance(v, (int, float))]
+    if metric not in SERIES_METRICS:
+        raise BadRequest(f"no {step} figures for {metric!r}; known: {', '.join(SERIES_METRICS)}")
+    if step == "hour":
+        first, last = start_ms // 3_600_000, (end_ms - 1) // 3_600_000
+        got = dict(db.execute("SELECT hour, value FROM rollup_hourly WHERE house = ? AND "
+                              "metric = ? AND hour BETWEEN ? AND ?", (house, metric, first, last)))
+        return [[h * 3_600_000, got.get(h, 0)] for h in range(first, last + 1)]
+    first_day = date.fromisoformat(local_day(start_ms, tz_name))
+    last_day = date.fromisoformat(local_day(end_ms - 1, tz_name))
+    got = dict(db.execute("SELECT day, value FROM rollup_daily WHERE house = ? AND metric = ? "
+                          "AND day BETWEEN ? AND ?", (house, metric, first_day.isoformat(),
+                                                      last_day.isoformat())))
+    out, day = [], first_day
+    while day <= last_day:
+        ms = int(datetime.combine(day, time(0), zone(tz_name)).timestamp() * 1000)
+        out.append([ms, got.get(day.isoformat(), 0)])
+        day += timedelta(days=1)
+    return out
+
+
+def max_days(step: str) -> int:
+    return {"hour": MAX_HOURLY_DAYS, "day": MAX_DAILY_DAYS, "raw": MAX_RAW_DAYS}[step]

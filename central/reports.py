@@ -1,0 +1,166 @@
+"""Usage reports: per house per local day, and a monthly summary for the commune, as CSV or JSON.
+
+Figures come from the daily rollups, which count each stored event once.
+"""
+from __future__ import annotations
+
+import csv
+import io
+import json
+import sqlite3
+import sys
+import time
+from datetime import date, timedelta
+from http import HTTPStatus
+
+from .queries import BadRequest
+from .rollups import local_day, stored_timezone
+
+MAX_DAYS = 400
+# report column -> daily rollup metric
+COLUMNS = {
+    "pages_printed": "print.pages", "print_jobs": "print.jobs", "copies": "copy.jobs",
+    "scans": "scan.jobs", "scanned_pages": "scan.pages", "wifi_unique_users": "wifi.unique",
+    "wifi_sessions": "wifi.sessions", "wifi_median_dwell_s": "wifi.dwell_p50_s",
+    "help_requests": "help.requests", "hours_online": "online.minutes",
+}
+SUMMED = [c for c in COLUMNS if c != "wifi_median_dwell_s"]
+
+
+def day_range(frm: str | None, to: str | None, today: date) -> tuple[date, date]:
+    """Inclusive local days; defaults to the last 30 days; BadRequest on anything odd."""
+    try:
+        end = date.fromisoformat(to) if to else today
+        start = date.fromisoformat(frm) if frm else end - timedelta(days=29)
+    except ValueError:
+        raise BadRequest("dates must look like 2026-11-01") from None
+    if start > end:
+        raise BadRequest("'from' must not be after 'to'")
+    if (end - start).days + 1 > MAX_DAYS:
+        raise BadRequest(f"range too long: at most {MAX_DAYS} days")
+    return start, end
+
+
+def daily(db: sqlite3.Connection, start: date, end: date, houses: list[str]) -> list[dict]:
+    """One row per house per day in [start, end], zeros where nothing happened."""
+    got: dict[tuple, dict] = {}
+    for house, metric, day, value in db.execute(
+            "SELECT house, metric, day, value FROM rollup_daily WHERE day BETWEEN ? AND ?",
+            (start.isoformat(), end.isoformat())):
+        got.setdefault((house, day), {})[metric] = value
+    # Wi-Fi users: the edge's end-of-day figure, else the largest count seen during the day.
+    rows, day = [], start
+    while day <= end:
+        for house in houses:
+            m = got.get((house, day.isoformat()), {})
+            row = {"day": day.isoformat(), "house": house}
+            for column, metric in COLUMNS.items():
+                row[column] = m.get(metric, 0)
+            if "wifi.unique" not in m:
+                row["wifi_unique_users"] = m.get("wifi.unique_live", 0)
+            row["hours_online"] = round(row["hours_online"] / 60, 2)
+            rows.append(row)
+        day += timedelta(days=1)
+    return rows
+
+
+def monthly(rows: list[dict]) -> list[dict]:
+    """Commune totals per month; Wi-Fi users are summed per house-day (user-days)."""
+    months: dict[str, dict] = {}
+    dwell: dict[str, list] = {}
+    for r in rows:
+        month = r["day"][:7]
+        m = months.setdefault(month, {"month": month, "houses_active": set(),
+                                      **{c: 0 for c in SUMMED}})
+        for c in SUMMED:
+            m[c] += r[c]
+        if r["hours_online"] or any(r[c] for c in SUMMED):
+            m["houses_active"].add(r["house"])
+        if r["wifi_median_dwell_s"]:
+            dwell.setdefault(month, []).append(r["wifi_median_dwell_s"])
+    out = []
+    for month, m in sorted(months.items()):
+        m["houses_active"] = len(m["houses_active"])
+        m["hours_online"] = round(m["hours_online"], 2)
+        values = sorted(dwell.get(month, []))
+        m["wifi_median_dwell_s"] = values[len(values) // 2] if values else 0
+        out.append(m)
+    return out
+
+
+def to_csv(rows: list[dict]) -> str:
+    if not rows:
+        return ""
+    buf = io.StringIO()
+    writer = csv.DictWriter(buf, fieldnames=list(rows[0]), lineterminator="\n")
+    writer.writeheader()
+    writer.writerows(rows)
+    return buf.getvalue()
+
+
+def all_houses(db: sqlite3.Connection, known: dict) -> list[str]:
+    return sorted(set(known) | {h for (h,) in db.execute("SELECT house FROM houses")})
+
+
+def build(db: sqlite3.Connection, frm, to, house, summary: bool, known: dict,
+          today: date | None = None) -> list[dict]:
+    today = today or date.fromisoformat(local_day(int(time.time() * 1000), stored_timezone(db)))
+    start, end = day_range(frm, to, today)
+    houses = all_houses(db, known)
+    if house:
+        if house not in houses:
+            raise BadRequest(f"unknown house: {house}")
+        houses = [house]
+    rows = daily(db, start, end, houses)
+    return monthly(rows) if summary else rows
+
+
+def http(db, frm, to, house, fmt: str, summary: bool, known: dict):
+    rows = build(db, frm, to, house, summary, known)
+    if fmt == "json":
+        return (HTTPStatus.OK, "application/json; charset=utf-8",
+                json.dumps({"rows": rows}, ensure_ascii=False).encode())
+    return HTTPStatus.OK, "text/csv; charset=utf-8", to_csv(rows).encode()
+
+
+def command(sp):
+    """`culturehouse-central report --config central.toml --from … --to … --format csv|json`."""
+    sp.add_argument("--config", required=True, help="path to central.toml")
+    sp.add_argument("--from", dest="frm", help="first day, YYYY-MM-DD (default: 30 days ago)")
+    sp.add_argument("--to", help="last day, YYYY-MM-DD (default: today)")
+    sp.add_argument("--format", choices=("csv", "json"), default="csv")
+    sp.add_argument("--house", help="only this house")
+    sp.add_argument("--summary", choices=("day", "month"), default="day",
+                    help="per house per day, or commune totals per month")
+    sp.add_argument("--output", help="write to this file instead of standard output")
+
+    def run(args) -> int:
+        from edge.cli import report_config_error
+        from edge.settings import ConfigError
+
+        from . import config
+        from .store import connect
+        try:
+            cfg = config.load(args.config)
+        except ConfigError as exc:
+            return report_config_error(exc)
+        try:
+            db = connect(cfg.storage.database, readonly=True)
+            rows = build(db, args.frm, args.to, args.house, args.summary == "month",
+                         dict(cfg.houses))
+        except BadRequest as exc:
+            print(f"report: {exc}", file=sys.stderr)
+            return 2
+        except sqlite3.Error as exc:
+            print(f"cannot read {cfg.storage.database}: {exc}", file=sys.stderr)
+            return 1
+        text = json.dumps({"rows": rows}, ensure_ascii=False, indent=1) if args.format == "json" \
+            else to_csv(rows)
+        if args.output:
+            with open(args.output, "w", encoding="utf-8") as f:
+                f.write(text)
+        else:
+            sys.stdout.write(text)
+        return 0
+
+    return run

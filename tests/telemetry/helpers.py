@@ -1,0 +1,82 @@
+"""Small helpers for the telemetry tests: an in-process collector and a test MQTT client."""
+from __future__ import annotations
+
+import queue
+import sqlite3
+import threading
+import uuid
+from pathlib import Path
+
+import paho.mqtt.client as mqtt
+from paho.mqtt.enums import CallbackAPIVersion
+
+from central import config as central_config
+from central.collector import Collector
+from central.store import Store
+from tests.harness.edgeproc import write_central_config
+from tests.harness.procs import free_port, wait_for
+
+
+def start_collector(tmp_path: Path, port: int, **ingest) -> Collector:
+    path = write_central_config(tmp_path / "central.toml", port, tmp_path / "central.sqlite",
+                                free_port(), ingest={"batch_wait": "50ms", **ingest})
+    cfg = central_config.load(path)
+    collector = Collector(cfg, Store(cfg.storage.database))
+    collector.start()
+    wait_for(lambda: collector.connected, 15, what="collector connected")
+    return collector
+
+
+def stored_seqs(db_path: Path, house: str) -> list[int]:
+    con = sqlite3.connect(db_path)
+    try:
+        return [s for (s,) in con.execute("SELECT seq FROM messages WHERE house = ? ORDER BY seq",
+                                          (house,))]
+    finally:
+        con.close()
+
+
+class WireClient:
+    """A real paho client that records what it receives, for watching the wire."""
+
+    def __init__(self, port: int, username: str = "", password: str = "",
+                 client_id: str | None = None):
+        self.messages: queue.Queue = queue.Queue()
+        self.seen: list[tuple[str, bytes]] = []
+        self.lock = threading.Lock()
+        self.client = mqtt.Client(CallbackAPIVersion.VERSION2,
+                                  client_id=client_id or f"test-{uuid.uuid4().hex[:8]}")
+        if username:
+            self.client.username_pw_set(username, password)
+        self.connected = threading.Event()
+        self.refused = threading.Event()
+        self.client.on_connect = self._on_connect
+        self.client.on_message = self._on_message
+        self.client.connect("127.0.0.1", port, keepalive=10)
+        self.client.loop_start()
+
+    def _on_connect(self, client, userdata, flags, reason_code, properties):
+        (self.refused if reason_code.is_failure else self.connected).set()
+
+    def _on_message(self, client, userdata, msg):
+        with self.lock:
+            self.seen.append((msg.topic, bytes(msg.payload)))
+
+    def subscribe(self, topic: str) -> None:
+        wait_for(self.connected.is_set, 10, what="test client connected")
+        result, mid = self.client.subscribe(topic, qos=1)
+        assert result == mqtt.MQTT_ERR_SUCCESS
+
+    def publish(self, topic: str, payload: bytes, retain: bool = False):
+        wait_for(self.connected.is_set, 10, what="test client connected")
+        info = self.client.publish(topic, payload, qos=1, retain=retain)
+        info.wait_for_publish(10)
+        return info
+
+    def on(self, topic_part: str) -> list[bytes]:
+        with self.lock:
+            return [p for t, p in self.seen if topic_part in t]
+
+    def close(self) -> None:
+        self.client.disconnect()
+        self.client.loop_stop()
