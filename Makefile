@@ -36,8 +36,9 @@ $(VENV)/.installed: pyproject.toml
 demo: setup
 	$(VPY) -m tests.harness.demo
 
+# The suite takes about 6 minutes; the time limit only guards CI against a hung run.
 test: setup
-	$(VPY) -m pytest
+	timeout --kill-after=30 3000 $(VPY) -m pytest
 
 bench: setup
 	$(VPY) -m bench

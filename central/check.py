@@ -14,9 +14,9 @@ import urllib.request
 from pathlib import Path
 from typing import Callable, TextIO
 
-from edge.check import (MIN_FREE_MB, CheckLine, ClockReading, assess_clock, broker_line,
-                        check_disk, check_environ, config_failure, exit_code, guess_language,
-                        probe_broker, quiet_libraries, read_clock, render_json, render_text, t)
+from edge.checklib import (MIN_FREE_MB, CheckLine, ClockReading, assess_clock, broker_line,
+                           check_disk, config_line, exit_code, load_for_check, probe_broker,
+                           quiet_libraries, read_clock, render_json, render_text, t)
 
 TABLES = ("houses", "messages", "status_log")
 
@@ -102,20 +102,15 @@ def run(config_path: str | Path, *, as_json: bool = False, out: TextIO | None = 
         min_free_mb: int = MIN_FREE_MB, broker_timeout: float = 8.0) -> int:
     """Run every central check, print the report and return the exit code."""
     from . import config as central_config
-    from edge.settings import ConfigError
     quiet_libraries()
     out = out or sys.stdout
     path = Path(config_path)
-    try:
-        cfg = central_config.load(path, environ=check_environ(path, environ))
-    except ConfigError as exc:
-        lang = guess_language(path, "web")
-        line = config_failure(path, exc.problems, lang)
-        out.write(render_json({"config": str(path)}, [line]) if as_json else
-                  render_text("culturehouse-central check", [line], lang))
+    cfg = load_for_check(central_config.load, path, environ, "web",
+                         "culturehouse-central check", as_json, out)
+    if cfg is None:
         return 2
     lang = cfg.web.language
-    lines = [CheckLine("config", True, t(lang, f"config valid: {path}", f"cấu hình hợp lệ: {path}"))]
+    lines = [config_line(path, lang)]
     result = probe_broker(cfg.mqtt, cfg.mqtt.username, "culturehouse-central-check",
                           broker_timeout)
     line = broker_line(result, cfg.mqtt.host, cfg.mqtt.port, cfg.mqtt.username,

@@ -2,10 +2,9 @@
 from __future__ import annotations
 
 import argparse
-import signal
 import sys
 
-from edge.cli import report_config_error, setup_logging
+from edge.cli import handle_stop_signals, report_config_error, setup_logging
 from edge.settings import ConfigError
 
 from . import __version__
@@ -24,11 +23,9 @@ def cmd_run(args) -> int:
     except OSError as exc:
         print(f"cannot start: {exc}", file=sys.stderr)
         return 1
-    for sig in (signal.SIGTERM, signal.SIGINT):
-        signal.signal(sig, lambda signum, frame: central.request_stop(signal.Signals(signum).name))
     notifier = SystemdNotifier()
+    handle_stop_signals(notifier, central.request_stop)
     central.run(ready=notifier.ready, watchdog=notifier.watchdog)
-    notifier.stopping()
     return 0
 
 

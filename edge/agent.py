@@ -19,7 +19,7 @@ from .clock import SystemClock
 from .commands import CommandBook
 from .config import EdgeConfig
 from .feature import ButtonPress, Feature, FeatureContext, Indicator, Now
-from .lights import choose_lights
+from .lights import BEEP_PROMPTS, choose_lights
 from .mqtt_link import Inbound, LinkDown, LinkUp, MqttLink, Published, Will, build_client
 from .outbox import Outbox
 from .publisher import Publisher
@@ -92,6 +92,7 @@ class Agent:
         self.events_rejected = 0
         self._stopping = False
         self._quota_at = 0.0
+        self._prompts: set[str] = set()
 
     # ----- inputs from any thread -----------------------------------------------------------
     def post(self, item: object) -> None:
@@ -291,7 +292,13 @@ class Agent:
             except Exception:
                 log.exception("tick of %s failed", feature.name)
         if self.panel:
-            self.panel.show(choose_lights(self.indicators(at)))
+            indicators = self.indicators(at)
+            self.panel.show(choose_lights(indicators))
+            prompts = {i.cause for i in indicators
+                       if i.level == "prompt" and i.cause in BEEP_PROMPTS}
+            if prompts - self._prompts:  # a new request to the citizen: beep once
+                self.panel.beep("prompt")
+            self._prompts = prompts
         if at.mono - self._quota_at >= QUOTA_EVERY:
             self._quota_at = at.mono
             self.outbox.commit()

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import argparse
 import logging
+import os
 import signal
 import sys
 
@@ -37,13 +38,27 @@ def cmd_run(args) -> int:
     except (OSError, ValueError) as exc:
         print(f"cannot start: {exc}", file=sys.stderr)
         return 1
-    for sig in (signal.SIGTERM, signal.SIGINT):
-        signal.signal(sig, lambda signum, frame: agent.request_stop(signal.Signals(signum).name))
     from .sdnotify import SystemdNotifier
     notifier = SystemdNotifier()
+    handle_stop_signals(notifier, agent.request_stop)
     agent.run(ready=notifier.ready, watchdog=notifier.watchdog)
-    notifier.stopping()
-    return 0
+    # Everything the agent owns is closed and flushed. Skip the interpreter's C-level
+    # teardown: a SANE backend thread cancelled mid-call can leave glibc's locale lock
+    # held, and libp11-kit's destructor (loaded with pycups) then waits on it forever.
+    logging.shutdown()
+    sys.stdout.flush()
+    sys.stderr.flush()
+    os._exit(0)
+
+
+def handle_stop_signals(notifier, request_stop) -> None:
+    """SIGTERM/SIGINT: tell systemd we are stopping at once, then stop the main loop."""
+    def on_signal(signum, frame):
+        notifier.stopping()
+        request_stop(signal.Signals(signum).name)
+
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        signal.signal(sig, on_signal)
 
 
 def cmd_check(args) -> int:

@@ -20,13 +20,20 @@ ATTENTION_PATTERNS = {
     "cover_open": ("blink", 0.6, 0.3),
     "toner_out": ("blink", 1.0, 0.3),
     "printer_offline": ("blink", 0.2, 1.8),
+    "scanner_cover_open": ("blink", 0.3, 0.9),
+    "scanner_no_docs": ("blink", 1.0, 2.0),
+    "scanner_busy": ("blink", 0.1, 0.9),
+    "scanner_missing": ("blink", 2.0, 1.0),
     "scanner_fault": ("blink", 1.5, 0.5),
     "broker_down": ("blink", 0.1, 2.9),
 }
 DEFAULT_ATTENTION = ON
 # The citizen can see to the first causes, a technician to the later ones: show the first.
-ATTENTION_ORDER = ("jam", "paper_out", "cover_open", "toner_out", "printer_offline",
-                   "printer_fault", "scanner_fault", "broker_down")
+ATTENTION_ORDER = ("jam", "paper_out", "cover_open", "scanner_cover_open", "scanner_no_docs",
+                   "toner_out", "printer_offline", "printer_fault", "scanner_busy",
+                   "scanner_missing", "scanner_fault", "broker_down")
+# Prompts that ask the citizen to do something now also beep once when they appear.
+BEEP_PROMPTS = ("turn_card", "next_page")
 # Causes that leave the printer and scanner usable: green stays on beside the red.
 STILL_READY = ("broker_down",)
 HELP_WAITING = "help_waiting"  # HELP pressed, nobody has answered yet

@@ -17,7 +17,8 @@ log = logging.getLogger(__name__)
 BUTTONS = ("print", "scan", "copy", "help")
 LIGHTS = ("green", "amber", "red", "help")
 # (on seconds, off seconds, count) per kind: short chirp = yes, two long = no.
-BEEPS = {"accept": (0.08, 0.1, 1), "refuse": (0.3, 0.15, 2), "help": (0.08, 0.08, 3)}
+BEEPS = {"accept": (0.08, 0.1, 1), "refuse": (0.3, 0.15, 2), "help": (0.08, 0.08, 3),
+         "prompt": (0.15, 0.15, 2)}
 
 
 def make_pin_factory(name: str):
@@ -118,7 +119,8 @@ class GpioPanel:
             log.info("panel: red light %s", "on" if plan.red != ("off",) else "off")
 
     def beep(self, kind: str) -> None:
-        """"accept": one short chirp; "refuse": two long beeps; "help": three chirps."""
+        """"accept": one short chirp; "refuse": two long beeps; "help": three chirps;
+        "prompt": two medium beeps (turn the card over, next page)."""
         if self.buzzer is None:
             return
         on, off, n = BEEPS.get(kind, BEEPS["refuse"])

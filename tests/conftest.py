@@ -22,6 +22,7 @@ from tests.harness.procs import free_port, wait_for  # noqa: E402
 
 REPO = Path(__file__).resolve().parent.parent
 TEST_USER, TEST_PASSWORD = "test", "test-pass-1"  # the operator login of `central_app`
+EXIT_STATUS = pytest.StashKey[int]()
 PYTHON = sys.executable
 
 
@@ -71,6 +72,22 @@ def edge_config(tmp_path, broker):
 
 
 @pytest.fixture
+def edge_process(tmp_path):
+    """Start real `python -m edge run` processes; each is stopped by its pid after the test."""
+    from tests.harness.edgeproc import start_edge
+    started = []
+
+    def start(config: Path, name: str = "edge"):
+        proc = start_edge(config, tmp_path / f"{name}-{len(started)}.log")
+        started.append(proc)
+        return proc
+
+    yield start
+    for proc in started:
+        proc.stop()
+
+
+@pytest.fixture
 def run_in_thread():
     """Run objects with run()/request_stop() in threads; stop them all after the test."""
     started = []
@@ -105,3 +122,21 @@ def central_app(tmp_path, broker):
     yield app
     app.request_stop("test over")
     thread.join(5)
+
+
+def pytest_sessionfinish(session, exitstatus):
+    session.config.stash[EXIT_STATUS] = int(exitstatus)
+
+
+@pytest.hookimpl(trylast=True)
+def pytest_unconfigure(config):
+    """Leave without the interpreter's C-level teardown once everything is reported.
+
+    libsane's test backend cancels its reader thread asynchronously; rarely that thread
+    dies holding glibc's locale lock, and libp11-kit's destructor (loaded with pycups)
+    then waits on it forever at exit, after every test has passed. Every process and
+    server the tests started is stopped by now.
+    """
+    sys.stdout.flush()
+    sys.stderr.flush()
+    os._exit(config.stash.get(EXIT_STATUS, 0))

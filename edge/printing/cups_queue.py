@@ -64,17 +64,31 @@ def _translate(exc: Exception) -> CupsDown:
     return CupsDown("unreachable")
 
 
-def check_queue(server: str, name: str) -> tuple[str, list[str]]:
-    """("ok" | "missing" | "unreachable", known queue names), from the calling thread."""
+@dataclass(frozen=True)
+class QueueCheck:
+    """What `check` learns of the queue: "ok" | "missing" | "unreachable", and its state."""
+
+    status: str
+    names: tuple[str, ...] = ()
+    state: str = ""
+    reasons: tuple[str, ...] = ()
+
+
+def check_queue(server: str, name: str) -> QueueCheck:
+    """Look the queue up once, from the calling thread (its own Connection)."""
     import cups
     try:
         if server:
             cups.setServer(server)
-        conn = cups.Connection()
-        names = sorted(conn.getPrinters())
+        printers = cups.Connection().getPrinters()
     except (RuntimeError, cups.IPPError, cups.HTTPError):
-        return "unreachable", []
-    return ("ok" if name in names else "missing"), names
+        return QueueCheck("unreachable")
+    names = tuple(sorted(printers))
+    if name not in printers:
+        return QueueCheck("missing", names)
+    attrs = printers[name]
+    return QueueCheck("ok", names, STATES.get(attrs.get("printer-state"), "idle"),
+                      parse_reasons(attrs.get("printer-state-reasons", ())))
 
 
 def _job(attrs: dict) -> Job:

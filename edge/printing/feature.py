@@ -50,14 +50,14 @@ class PrintFeature(Feature):
     # ----- lifecycle -----------------------------------------------------------------
 
     def start(self) -> None:
-        state, names = check_queue(self.cfg.server, self.cfg.queue)
-        if state == "missing":
+        found = check_queue(self.cfg.server, self.cfg.queue)
+        if found.status == "missing":
             self.startup_problem = (
                 f"CUPS has no queue named {self.cfg.queue!r} (known: "
-                f"{', '.join(names) or 'none'}); set [printer] queue in the config "
+                f"{', '.join(found.names) or 'none'}); set [printer] queue in the config "
                 f"or create it with lpadmin")
             log.error("print: %s", self.startup_problem)
-        elif state == "unreachable":
+        elif found.status == "unreachable":
             log.warning("print: CUPS is not reachable yet; will keep trying")
         self.queue.start()
 
@@ -65,15 +65,22 @@ class PrintFeature(Feature):
         self.queue.stop()
 
     def check(self) -> list[tuple[str, bool, str]]:
-        state, names = check_queue(self.cfg.server, self.cfg.queue)
+        found = check_queue(self.cfg.server, self.cfg.queue)
         what = f"CUPS queue {self.cfg.queue!r}"
-        if state == "ok":
-            return [(what, True, "")]
-        if state == "missing":
+        if found.status == "missing":
             return [(what, False, f"create it (lpadmin -p {self.cfg.queue} ... -o "
                                   f"job-hold-until-default=indefinite) or set [printer] queue;"
-                                  f" known: {', '.join(names) or 'none'}")]
-        return [(what, False, "start CUPS (systemctl start cups) or fix [printer] server")]
+                                  f" known: {', '.join(found.names) or 'none'}")]
+        if found.status == "unreachable":
+            return [(what, False, "start CUPS (systemctl start cups) or fix [printer] server")]
+        lines = [(f"{what}: {found.state}", found.state != "stopped",
+                  f"the queue is paused: cupsenable {self.cfg.queue} (the agent re-enables it "
+                  f"once the printer answers)")]
+        blocking = [r for r in found.reasons if r in self.cfg.block_on]
+        if blocking:
+            lines.append((f"printer reports {', '.join(blocking)}", False,
+                          "load paper, clear the jam, close the cover or switch the printer on"))
+        return lines
 
     # ----- items from the worker -----------------------------------------------------
 

@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Callable
 
 from .config import HostapdConfig
-from .observations import (Connected, Disconnected, Snapshot, SourceError, SourceHealth,
+from .observations import (Connected, Disconnected, HealthReporter, Snapshot, SourceError,
                            Station)
 from .privacy import normalize_mac
 
@@ -77,7 +77,7 @@ class _Link:
         self.cmd: socket.socket | None = None
         self.ev: socket.socket | None = None
         self.paths: list[str] = []
-        self.ok: bool | None = None
+        self.health = HealthReporter(self.name, post)
         self.snapshots = True
         self.attempts = 0  # connection attempts, for `check` and tests
 
@@ -100,14 +100,7 @@ class _Link:
             failures = min(failures + 1, 20)
 
     def _report(self, ok: bool, detail: str) -> None:
-        if ok == self.ok:
-            return
-        if ok:
-            log.info("wifi source %s: up", self.name)
-        else:
-            log.warning("wifi source %s: down (%s); retrying with backoff", self.name, detail)
-        self.ok = ok
-        self.post(SourceHealth(self.name, ok, detail))
+        self.health.report(ok, detail)
 
     def _socket(self, role: str) -> socket.socket:
         if not os.path.exists(self.server):

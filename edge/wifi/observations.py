@@ -5,7 +5,11 @@ cannot leak one); the feature turns them into pseudonyms as soon as it handles t
 """
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass, field
+from typing import Callable
+
+log = logging.getLogger("edge.wifi.sources")
 
 
 class SourceError(OSError):
@@ -53,3 +57,21 @@ class SourceHealth:
 
 
 WIFI_ITEMS = (Connected, Disconnected, Snapshot, SourceHealth)
+
+
+class HealthReporter:
+    """Posts SourceHealth and logs only on transitions (quiet logs: not on every poll)."""
+
+    def __init__(self, name: str, post: Callable[[object], None]):
+        self.name, self.post = name, post
+        self.ok: bool | None = None
+
+    def report(self, ok: bool, detail: str) -> None:
+        if ok == self.ok:
+            return
+        if ok:
+            log.info("wifi source %s: up", self.name)
+        else:
+            log.warning("wifi source %s: down (%s); retrying with backoff", self.name, detail)
+        self.ok = ok
+        self.post(SourceHealth(self.name, ok, detail))

@@ -15,7 +15,7 @@ from .config import WifiConfig
 from .dnsmasq import DnsmasqLeases
 from .hostapd import HostapdSource
 from .iw import IwStationDump
-from .observations import Snapshot, SourceError, SourceHealth, Station
+from .observations import HealthReporter, Snapshot, SourceError, Station
 from .openwrt import UbusClients
 
 log = logging.getLogger(__name__)
@@ -44,7 +44,7 @@ class PollingSource:
         self.name, self.fetcher, self.interval, self.retry_max = name, fetcher, interval, retry_max
         self.post = post
         self.names = [name]
-        self.ok: bool | None = None
+        self.health = HealthReporter(name, post)
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
 
@@ -78,15 +78,13 @@ class PollingSource:
             self._stop.wait(min(self.retry_max, self.interval * 2 ** failures))
             failures = min(failures + 1, 20)
 
+    @property
+    def ok(self) -> bool | None:
+        """Whether the last read worked (None before the first)."""
+        return self.health.ok
+
     def _report(self, ok: bool, detail: str) -> None:
-        if ok == self.ok:
-            return
-        if ok:
-            log.info("wifi source %s: up", self.name)
-        else:
-            log.warning("wifi source %s: down (%s); retrying with backoff", self.name, detail)
-        self.ok = ok
-        self.post(SourceHealth(self.name, ok, detail))
+        self.health.report(ok, detail)
 
 
 def build_hostapd(cfg: WifiConfig, post: Post, env: Mapping[str, str]) -> Source:

@@ -6,7 +6,7 @@ import json
 import socket
 
 from central import check
-from edge.check import ClockReading
+from edge.checklib import ClockReading
 from tests.harness.edgeproc import write_central_config
 from tests.harness.procs import free_port
 

@@ -9,7 +9,7 @@ import sys
 import pytest
 
 from edge import check
-from edge.check import TIME_ERROR, ClockReading, assess_clock
+from edge.checklib import TIME_ERROR, ClockReading, assess_clock
 from edge.feature import Feature
 from tests.harness.mosquitto import MosquittoBroker
 from tests.harness.procs import free_port
@@ -101,6 +101,15 @@ def write_house(tmp_path, port):
                                           tmp_path / "state"), "en")
 
 
+def test_a_paused_printer_queue_is_a_cross_with_its_state(house, cups_server, printer_queue):
+    import subprocess
+    subprocess.run(["cupsdisable", printer_queue], env=cups_server.env, check=True, timeout=30)
+    path = house(printer={"enabled": True, "queue": printer_queue, "server": cups_server.server})
+    code, lines, _ = run_check(path)
+    assert lines["printer.0"]["status"] == "fail" and "stopped" in lines["printer.0"]["what"]
+    assert "cupsenable" in lines["printer.0"]["fix"] and code == 1
+
+
 def test_missing_printer_queue_is_a_cross_naming_the_queue(house, cups_server):
     path = house(printer={"enabled": True, "queue": "no-such-queue",
                                 "server": cups_server.server})
@@ -116,6 +125,23 @@ def test_scanner_lines_come_from_the_scan_features_own_check(house):
     scanner = [v for k, v in lines.items() if k.startswith("scanner.")]
     assert scanner and any("scanner" in line["what"] for line in scanner)
     assert "scanner" not in lines  # neither "not enabled" nor "cannot be set up"
+
+
+def test_the_test_backend_scanner_is_found_and_its_presets_supported(house):
+    path = house(scanner={"enabled": True, "web": {"enabled": False}})
+    _, lines, _ = run_check(path)
+    scanner = {v["what"]: v["status"] for k, v in lines.items() if k.startswith("scanner.")}
+    found = [what for what in scanner if what.startswith("scanner found")]
+    assert found and scanner[found[0]] == "ok"
+    assert scanner["preset default"] == "ok" and scanner["preset id_card"] == "ok"
+
+
+def test_a_preset_the_scanner_cannot_do_is_a_cross(house):
+    path = house(scanner={"enabled": True, "web": {"enabled": False},
+                          "presets": {"default": {"options": {"lamp-off-time": "5"}}}})
+    code, lines, _ = run_check(path)
+    failing = [v for k, v in lines.items() if k.startswith("scanner.") and v["status"] == "fail"]
+    assert failing and code == 1
 
 
 class Reporting(Feature):

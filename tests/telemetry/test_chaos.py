@@ -31,14 +31,20 @@ def last_seq(state) -> int:
     path = state / "outbox.sqlite"
     if not path.exists():
         return 0
-    rows = query(path, "SELECT seq FROM sqlite_sequence WHERE name='outbox'")
+    try:
+        rows = query(path, "SELECT seq FROM sqlite_sequence WHERE name='outbox'")
+    except sqlite3.OperationalError:  # created, schema not yet written
+        return 0
     return rows[0][0] if rows else 0
 
 
 def acked(central_db, house: str) -> int:
     if not central_db.exists():
         return 0
-    rows = query(central_db, "SELECT acked_seq FROM houses WHERE house = ?", house)
+    try:
+        rows = query(central_db, "SELECT acked_seq FROM houses WHERE house = ?", house)
+    except sqlite3.OperationalError:  # the file exists a moment before its schema does
+        return 0
     return rows[0][0] if rows else 0
 
 
