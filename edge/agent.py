@@ -93,6 +93,7 @@ class Agent:
         self._stopping = False
         self._quota_at = 0.0
         self._prompts: set[str] = set()
+        self._stuck = False
 
     # ----- inputs from any thread -----------------------------------------------------------
     def post(self, item: object) -> None:
@@ -194,9 +195,17 @@ class Agent:
             self.outbox.commit()
             self._pump(time.monotonic())
             self.healthy_at = at.mono
-            if watchdog:
+            if watchdog and self._features_healthy(at):
                 watchdog()
         self._shutdown()
+
+    def _features_healthy(self, at: Now) -> bool:
+        stuck = [f.name for f in self.features if not f.healthy(at)]
+        if stuck and not self._stuck:
+            log.error("%s stuck: no more watchdog pings, systemd will restart the agent",
+                      ", ".join(stuck))
+        self._stuck = bool(stuck)
+        return not stuck
 
     def _dispatch(self, item: object, at: Now) -> None:
         try:

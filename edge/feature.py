@@ -101,6 +101,11 @@ class Feature:
     def indicator(self, now: Now) -> Indicator:
         return Indicator()
 
+    def healthy(self, now: Now) -> bool:
+        """False when the feature is stuck past recovery: the agent then stops its systemd
+        watchdog pings, so systemd restarts the whole agent."""
+        return True
+
     def on_command(self, name: str, args: Mapping[str, Any], now: Now) -> CommandOutcome | None:
         """A remote command; None if this feature does not know it."""
         return None

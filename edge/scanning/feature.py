@@ -26,6 +26,9 @@ from .sane_scanner import BuildOrder, DeviceMissing, DeviceReady, SaneScanner, S
 log = logging.getLogger(__name__)
 PIN_ENV = "CULTUREHOUSE_SCAN_PIN"
 SWEEP_EVERY = 60.0
+# No page takes this long on any scanner we know (a 600 dpi colour A4 on a slow USB 1.1
+# scanner is a few minutes): past it the worker is hung inside libsane.
+STUCK_AFTER = 15 * 60.0
 
 
 class ScanFeature(Feature):
@@ -37,6 +40,7 @@ class ScanFeature(Feature):
         self.timezone = cfg.house.timezone
         self.language = cfg.house.language
         self.long_press = float(cfg.panel.long_press)
+        self._scanning_since: float | None = None  # monotonic start of the running page
         self.copy_enabled = cfg.printer.enabled  # COPY needs the print feature to print it
         state_dir = Path(ctx.state_dir)
         self.output_dir = Path(self.cfg.output_dir) if self.cfg.output_dir else state_dir / "scans"
@@ -95,6 +99,10 @@ class ScanFeature(Feature):
             self.store.close()
 
     # ----- items, presses, commands -------------------------------------------------------
+    def healthy(self, now: Now) -> bool:
+        """A scan that has run for STUCK_AFTER means a worker hung inside libsane."""
+        return self._scanning_since is None or now.mono - self._scanning_since < STUCK_AFTER
+
     def handle(self, item: object, now: Now) -> bool:
         if isinstance(item, DeviceReady):
             self._probe_due = None
@@ -110,6 +118,7 @@ class ScanFeature(Feature):
             self._probe_due = now.mono + self.cfg.rescan_interval
             self._apply(*core.device_missing(self.state, now, self.cfg), now=now)
         elif isinstance(item, ScanFinished):
+            self._scanning_since = None
             self._apply(*core.scan_finished(self.state, item, now, self.cfg), now=now)
         elif isinstance(item, PdfBuilt):
             self._apply(*core.pdf_built(self.state, item, now, self.cfg), now=now)
@@ -213,6 +222,7 @@ class ScanFeature(Feature):
             self.ctx.post(ScanFinished(action.job.id, 0, "unsupported"))
             return
         log.info("scan %s: page %d (%s)", action.job.id, action.first_page, action.job.preset)
+        self._scanning_since = now.mono
         preset = self.cfg.all_presets[action.job.preset]
         self.scanner.scan(ScanOrder(action.job.id, plan, self.work_dir / action.job.id,
                                     action.first_page, preset.jpeg_quality))

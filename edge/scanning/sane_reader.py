@@ -6,13 +6,39 @@ from __future__ import annotations
 
 import ctypes
 import ctypes.util
+import os
+import time
 from typing import Any, Callable
 
 from .faults import parse_fault
 
 _GOOD, _CANCELLED, _EOF = 0, 2, 5  # SANE_Status values
 _STRIP_BYTES = 256 * 1024
+_PIPE_BYTES = 64 * 1024  # Linux's default pipe capacity
+_READER_EXIT_WAIT = 1.0  # seconds
 _libsane = None
+
+
+def task_ids() -> set[str]:
+    """This process's thread ids, to spot the reader thread a backend starts in sane_start."""
+    try:
+        return set(os.listdir("/proc/self/task"))
+    except OSError:
+        return set()
+
+
+def await_threads_gone(tids: set[str], timeout: float = _READER_EXIT_WAIT) -> None:
+    """Wait (bounded) until the backend's reader thread has finished by itself.
+
+    Backends built on sanei_thread with pthreads (the `test` backend among them) cancel
+    their reader thread asynchronously in the sane_read that returns a frame's last bytes.
+    If the thread is already on its way out then, it can die holding glibc's loader or
+    locale lock, and the next thread to need it (libjpeg's TLS, libp11-kit at exit) hangs
+    forever. Once the reader has written everything it exits by itself; wait for that.
+    """
+    deadline = time.monotonic() + timeout
+    while tids and tids & task_ids() and time.monotonic() < deadline:
+        time.sleep(0.002)
 
 
 def _lib():
@@ -35,7 +61,7 @@ def _handle(dev: Any) -> int:
     return ctypes.c_void_p.from_address(id(dev.dev) + head).value
 
 
-def read_frame(dev: Any, stop: Callable[[], bool]):
+def read_frame(dev: Any, stop: Callable[[], bool], reader: set[str] = frozenset()):
     """Read a started frame into a page image strip by strip; → (image, "") or (None, reason).
 
     python-sane's snap() holds the raw page twice (its buffer and a copy) and Pillow a third
@@ -43,6 +69,7 @@ def read_frame(dev: Any, stop: Callable[[], bool]):
     between reads: cancelling here, on the owner thread, avoids calling sane_cancel from
     another thread while sane_read runs (which crashed the test backend). (None, "snap") when
     the frame is of a kind this reader does not handle (16-bit, three-pass, unknown height).
+    `reader`: thread ids the backend started in sane_start (see await_threads_gone).
     """
     from PIL import Image
     fmt, last, (width, lines), depth, bpl = dev.get_parameters()
@@ -57,6 +84,10 @@ def read_frame(dev: Any, stop: Callable[[], bool]):
         if stop():
             dev.dev.cancel()
             return None, "cancelled"
+        remaining = (lines - row) * bpl - filled
+        if reader and remaining <= _PIPE_BYTES:  # all of it fits in the pipe: the next read
+            await_threads_gone(reader)           # may be the last, which kills the reader
+            reader = frozenset()
         status = lib.sane_read(handle, ctypes.byref(buf, filled), len(buf) - filled, ctypes.byref(got))
         filled += got.value if status == _GOOD else 0
         if filled >= bpl and (filled == len(buf) or status != _GOOD):

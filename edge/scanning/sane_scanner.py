@@ -18,7 +18,7 @@ from .caps import DeviceInfo, OptionInfo, ScanPlan, pick_device
 from .config import DeviceMatch
 from .core import PdfBuilt, ScanFinished
 from .faults import is_link_fault, parse_fault
-from .sane_reader import read_frame
+from .sane_reader import read_frame, task_ids
 
 log = logging.getLogger(__name__)
 
@@ -268,6 +268,7 @@ class SaneScanner:
         try:
             self._apply(plan)
             while True:
+                before = task_ids()
                 try:
                     dev.start()
                 except error as exc:
@@ -275,7 +276,7 @@ class SaneScanner:
                     if plan.feeder and reason == "no_docs" and pages:
                         return "", pages  # the feeder is empty: every sheet is in
                     return reason, pages
-                image, reason = read_frame(dev, self._stop_asked)
+                image, reason = read_frame(dev, self._stop_asked, task_ids() - before)
                 if reason == "snap":
                     image, reason = self._snap(dev, plan.feeder)
                 if order.job_id in self._cancelled:

@@ -172,12 +172,28 @@ class DnsSd:
         self.dir = Path(tempfile.mkdtemp(prefix="ch-dnssd-"))
         self.sock = self.dir / "bus.sock"
         self.procs: list[Proc] = []
+        self.use_system = False  # the machine's own avahi-daemon is running: use it
 
     @property
     def env(self) -> dict:
+        if self.use_system:
+            return {}
         return {"DBUS_SYSTEM_BUS_ADDRESS": f"unix:path={self.sock}"}
 
+    @staticmethod
+    def system_avahi_running() -> bool:
+        """A live avahi-daemon (e.g. the one Debian starts with systemd) owns the pid file."""
+        try:
+            pid = int(Path("/run/avahi-daemon/pid").read_text().split()[0])
+            os.kill(pid, 0)
+            return True
+        except (OSError, ValueError, IndexError):
+            return False
+
     def _start(self) -> None:
+        if self.system_avahi_running():
+            self.use_system = True
+            return
         try:
             self._start_daemons()
         except BaseException:
@@ -195,7 +211,7 @@ class DnsSd:
         Path("/run/avahi-daemon").mkdir(parents=True, exist_ok=True)
         stale = Path("/run/avahi-daemon/pid")
         if stale.exists():
-            stale.unlink()  # avahi refuses to start over a leftover pid file
+            stale.unlink()  # left by a dead avahi (checked above): it refuses to start over it
         avahi = Proc(["avahi-daemon", "-f", str(self.dir / "avahi.conf"), "--no-drop-root",
                       "--no-chroot", "--no-rlimits"], self.dir / "avahi.log", env=env)
         self.procs.append(avahi)

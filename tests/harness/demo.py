@@ -41,6 +41,18 @@ def edge_sections(house: str, queue: str, workdir: Path, scan_port: int) -> dict
     }
 
 
+def fleet_names() -> dict:
+    """House names from the example fleet configs (config/houses/), for the dashboard."""
+    import tomllib
+    fleet = Path(__file__).resolve().parents[2] / "config" / "houses"
+    names = {}
+    for house in HOUSES:
+        path = fleet / f"{house}.toml"
+        if path.exists():
+            names[house] = {"name": tomllib.loads(path.read_text())["house"].get("name", "")}
+    return names
+
+
 def make_queues(cupsd: CupsServer) -> tuple[dict[str, str], FakeIppPrinter | None]:
     """A held queue per house in front of one fake IPP printer (pages counted); plain
     /dev/null queues when DNS-SD for ippeveprinter cannot start (e.g. not root)."""
@@ -84,7 +96,8 @@ def main() -> int:
         web_port = free_port()
         users = {DEMO_USER: {"role": "operator", "password_hash": hash_password(DEMO_PASSWORD)}}
         central_cfg = write_central_config(work / "central.toml", broker.port,
-                                           work / "central.sqlite", web_port, users=users)
+                                           work / "central.sqlite", web_port, users=users,
+                                           houses=fleet_names())
         central = start_central(central_cfg, work / "central.log", env=env)
         procs.append(central)
         queues, printer = make_queues(cupsd)

@@ -229,3 +229,17 @@ def test_no_file_name_reaches_events_metrics_or_info_logs(agent, caplog):
     info = "\n".join(r.getMessage() for r in caplog.records if r.levelno >= logging.INFO)
     assert name not in text and name[:-4] not in text
     assert name[:-4] not in info and "scan-" not in info.replace("scan-page", "")
+
+
+def test_a_scan_running_past_the_stuck_limit_makes_the_feature_unhealthy(agent_factory):
+    from edge.scanning.feature import STUCK_AFTER
+    slow = {"read-delay": "yes", "read-delay-duration": "200000"}
+    agent = agent_factory({"presets": {"default": {"options": slow, "more_pages": False,
+                                                   "width_mm": 100, "height_mm": 100}}})
+    agent.start().wait_ready()
+    assert agent.press("scan")
+    assert agent.feature.healthy(agent.now())
+    agent.advance(STUCK_AFTER + 1)  # the page is still being read: the worker looks hung
+    assert not agent.feature.healthy(agent.now())
+    agent.wait_event("scan.completed", timeout=60)
+    assert agent.feature.healthy(agent.now())
