@@ -160,6 +160,10 @@ class Web:
             log.exception("database error on %s", split.path)
             status, ctype, payload = reply({"error": "database unavailable"},
                                            HTTPStatus.SERVICE_UNAVAILABLE)
+        except Exception:  # a bug: the client still gets an answer, the journal the details
+            log.exception("request to %s failed", split.path)
+            status, ctype, payload = reply({"error": "internal error"},
+                                           HTTPStatus.INTERNAL_SERVER_ERROR)
         handler.send_response(status)
         handler.send_header("Content-Type", ctype)
         handler.send_header("Content-Length", str(len(payload)))

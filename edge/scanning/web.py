@@ -174,6 +174,25 @@ class _Handler(BaseHTTPRequestHandler):
         self.do_GET()
 
     def do_GET(self) -> None:
+        self._safely(self._get)
+
+    def do_POST(self) -> None:
+        self._safely(self._post)
+
+    def _safely(self, handler) -> None:
+        """A bug or a broken request still gets an answer; the details go to the log only."""
+        try:
+            handler()
+        except (ConnectionError, TimeoutError):
+            pass  # the phone went away
+        except Exception:
+            log.exception("scan page request failed")
+            try:
+                self._send(500, b"internal error", "text/plain")
+            except OSError:
+                pass
+
+    def _get(self) -> None:
         url = urlsplit(self.path)
         query = parse_qs(url.query)
         lang = self._lang(query)
@@ -194,7 +213,7 @@ class _Handler(BaseHTTPRequestHandler):
         else:
             self._send(404, b"not found", "text/plain")
 
-    def do_POST(self) -> None:
+    def _post(self) -> None:
         url = urlsplit(self.path)
         lang = self._lang(parse_qs(url.query))
         if not self._allowed():
@@ -203,7 +222,11 @@ class _Handler(BaseHTTPRequestHandler):
         if url.path != "/login" or not self.owner.pin:
             self._send(404, b"not found", "text/plain")
             return
-        length = min(int(self.headers.get("Content-Length") or 0), 1024)
+        try:
+            length = max(0, min(int(self.headers.get("Content-Length") or 0), 1024))
+        except ValueError:
+            self._send(400, b"bad Content-Length", "text/plain")
+            return
         form = parse_qs(self.rfile.read(length).decode("utf-8", "replace"))
         outcome = self.owner.try_pin(self.client_address[0], form.get("pin", [""])[0])
         if outcome != "ok":

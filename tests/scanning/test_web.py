@@ -120,3 +120,17 @@ def test_retention_at_start_up_removes_leftovers_but_not_other_files(agent_facto
 def test_default_subnets_are_the_private_house_lan(address, allowed):
     from edge.scanning.config import PRIVATE_SUBNETS
     assert is_allowed(address, PRIVATE_SUBNETS) is allowed
+
+
+def test_a_garbled_login_request_gets_a_clear_400_and_the_page_keeps_working(agent_factory):
+    import http.client
+    agent = agent_factory({"web": {"pin": "4321"}}).start()
+    conn = http.client.HTTPConnection("127.0.0.1", agent.web_port, timeout=10)
+    conn.putrequest("POST", "/login")
+    conn.putheader("Content-Length", "lots")
+    conn.endheaders()
+    reply = conn.getresponse()
+    assert reply.status == 400
+    conn.close()
+    status, _, _ = fetch(f"http://127.0.0.1:{agent.web_port}/")
+    assert status == 401  # the PIN form, served as before

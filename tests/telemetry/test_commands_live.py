@@ -72,7 +72,8 @@ def test_a_remote_press_takes_the_same_path_as_the_physical_button(agent, centra
     wait_for(lambda: len(agent.desk.presses) == 2, 10, what="the remote press")
     assert [p.source for p in agent.desk.presses] == ["panel", "command"]
     assert {p.button for p in agent.desk.presses} == {"print"}
-    assert results(central)[0].ok
+    answered = wait_for(lambda: results(central), 10, what="the command's result")
+    assert answered[0].ok
 
 
 def test_a_command_sent_twice_is_answered_twice_but_pressed_once(agent, central):
