@@ -10,7 +10,7 @@ from typing import Any, Mapping
 
 from ..feature import Indicator, Now
 from .config import ScannerConfig
-from .faults import QUIET_REASONS, fault_cause, is_link_fault, parse_fault  # noqa: F401
+from .faults import QUIET_REASONS, fault_cause
 
 # ----- state ---------------------------------------------------------------------------
 

@@ -7,7 +7,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from edge.feature import Now
-from edge.scanning import core
+from edge.scanning import core, faults
 from edge.scanning.config import ScannerConfig
 from edge.scanning.core import (Build, PdfBuilt, Release, ScanFinished, ScanState, StartScan,
                                 press, scan_finished)
@@ -185,13 +185,13 @@ def test_cancel_stops_the_page_being_scanned():
 
 
 def test_sane_error_texts_become_stable_reasons():
-    assert core.parse_fault("Document feeder jammed") == "jam"
-    assert core.parse_fault("Scanner cover is open") == "cover_open"
-    assert core.parse_fault("Document feeder out of documents") == "no_docs"
-    assert core.parse_fault("Device busy") == "busy"
-    assert core.parse_fault("Error during device I/O") == "io_error"
-    assert core.parse_fault("Operation was canceled") == "cancelled"
-    assert core.parse_fault("Something new") == "error"
+    assert faults.parse_fault("Document feeder jammed") == "jam"
+    assert faults.parse_fault("Scanner cover is open") == "cover_open"
+    assert faults.parse_fault("Document feeder out of documents") == "no_docs"
+    assert faults.parse_fault("Device busy") == "busy"
+    assert faults.parse_fault("Error during device I/O") == "io_error"
+    assert faults.parse_fault("Operation was canceled") == "cancelled"
+    assert faults.parse_fault("Something new") == "error"
 
 
 def test_expired_lists_only_files_older_than_the_retention():

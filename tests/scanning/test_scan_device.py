@@ -4,7 +4,6 @@ from __future__ import annotations
 import logging
 
 import pytest
-from PIL import Image
 from pypdf import PdfReader
 
 
