@@ -55,6 +55,14 @@ class Indicator:
 
 
 @dataclass(frozen=True)
+class Emit:
+    """A decision's request to queue an event (applied by the feature with ctx.emit)."""
+
+    type: str
+    data: Mapping[str, Any]
+
+
+@dataclass(frozen=True)
 class CommandOutcome:
     ok: bool
     detail: Any = None

@@ -6,6 +6,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Iterable, Mapping
 
+from ..feature import Emit
+
 # IPP job-state values (RFC 8011 5.3.7).
 PENDING, HELD, PROCESSING, STOPPED, CANCELED, ABORTED, COMPLETED = 3, 4, 5, 6, 7, 8, 9
 SUFFIXES = ("-error", "-warning", "-report")
@@ -80,12 +82,6 @@ class Submit:
 class PressDecision:
     action: Release | Cancel | None
     refusal: str = ""  # why a press was refused: a light cause or "no_job", "busy"
-
-
-@dataclass(frozen=True)
-class Emit:
-    type: str
-    data: Mapping
 
 
 @dataclass(frozen=True)

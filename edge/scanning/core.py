@@ -6,9 +6,8 @@ the state and `now` and returns a new state plus actions (data) for the shell to
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
-from typing import Any, Mapping
 
-from ..feature import Indicator, Now
+from ..feature import Emit, Indicator, Now
 from .config import ScannerConfig
 from .faults import QUIET_REASONS, fault_cause
 
@@ -68,12 +67,6 @@ class Release:
 
     job: ScanJob
     completed: bool
-
-
-@dataclass(frozen=True)
-class Emit:
-    type: str
-    data: Mapping[str, Any]
 
 
 @dataclass(frozen=True)

@@ -15,11 +15,11 @@ from pathlib import Path
 from typing import Any, Mapping
 
 from ..config import EdgeConfig
-from ..feature import (ButtonPress, CommandOutcome, CopyRequest, Feature, FeatureContext,
-                       Indicator, Now)
+from ..feature import (ButtonPress, CommandOutcome, CopyRequest, Emit, Feature,
+                       FeatureContext, Indicator, Now)
 from . import core, pdf
 from .caps import plan_all
-from .core import Build, Cancel, Emit, PdfBuilt, Release, ScanFinished, StartScan
+from .core import Build, Cancel, PdfBuilt, Release, ScanFinished, StartScan
 from .jobs import JobStore
 from .sane_scanner import BuildOrder, DeviceMissing, DeviceReady, SaneScanner, ScanOrder
 
