@@ -46,31 +46,29 @@ class TokenBucket:
         return max(0.0, (1.0 - self.tokens) / self.rate)
 
 
-def to_message(house: str, row: Row) -> contract.Telemetry | contract.Event:
-    """The contract object of one outbox row (validated); a stand-in event if it breaks the
-    contract, so its seq still reaches central and the watermark never stalls."""
+def encode_row(house: str, row: Row) -> tuple[contract.Telemetry | contract.Event, bytes]:
+    """The contract object of one outbox row and its payload, validated by building it; a
+    stand-in event if it breaks the contract, so its seq still reaches central and the
+    watermark never stalls."""
     try:
         if row.kind == "telemetry":
             msg = contract.Telemetry(house, row.boot, row.seq, row.ts, row.body, row.tq,
                                      row.mono, row.upto)
-            contract.build_telemetry(msg)
-        else:
-            msg = contract.Event(house, row.boot, row.seq, row.ts, row.type or "", row.body,
-                                 row.tq, row.mono)
-            contract.build_event(msg)
-        return msg
+            return msg, contract.build_telemetry(msg)
+        msg = contract.Event(house, row.boot, row.seq, row.ts, row.type or "", row.body,
+                             row.tq, row.mono)
+        return msg, contract.build_event(msg)
     except contract.PayloadError as exc:
         log.error("outbox row %d refused by the contract (%s)", row.seq, exc.reason)
-        return contract.Event(house, row.boot, row.seq, row.ts, "outbox.refused",
-                              {"reason": exc.reason})
+        msg = contract.Event(house, row.boot, row.seq, row.ts, "outbox.refused",
+                             {"reason": exc.reason})
+        return msg, contract.build_event(msg)
 
 
 def build_payload(house: str, row: Row) -> tuple[str, bytes]:
     """The topic kind and payload for one outbox row sent live."""
-    msg = to_message(house, row)
-    if isinstance(msg, contract.Telemetry):
-        return "telemetry", contract.build_telemetry(msg)
-    return "event", contract.build_event(msg)
+    msg, payload = encode_row(house, row)
+    return ("telemetry" if isinstance(msg, contract.Telemetry) else "event"), payload
 
 
 class Publisher:
@@ -208,7 +206,7 @@ class Publisher:
         return rows
 
     def _send_batch(self, rows: list[Row]) -> bool:
-        messages = [to_message(self.house, row) for row in rows]
+        messages = [encode_row(self.house, row)[0] for row in rows]
         chunks = [messages]
         while chunks:
             chunk = chunks.pop(0)
