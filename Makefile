@@ -34,7 +34,7 @@ $(VENV)/.installed: pyproject.toml
 	@touch $@
 
 demo: setup
-	$(SUDO) $(VPY) -m tests.harness.demo
+	$(SUDO) $(VPY) -m harness.demo
 
 # The suite takes about 5 minutes; the time limit only guards CI against a hung run.
 # It runs as root (through sudo when needed): the private cupsd and the avahi-daemon that

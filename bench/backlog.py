@@ -12,10 +12,10 @@ import time
 from pathlib import Path
 
 from edge.outbox import Outbox
-from tests.harness.edgeproc import (start_central, start_edge, write_central_config,
+from harness.edgeproc import (start_central, start_edge, write_central_config,
                                     write_edge_config)
-from tests.harness.mosquitto import MosquittoBroker
-from tests.harness.procs import free_port, wait_for
+from harness.mosquitto import MosquittoBroker
+from harness.procs import free_port, wait_for
 
 HOUSES = 10
 ROWS = 24 * 60

@@ -22,10 +22,10 @@ from central import auth, rollups
 from central import config as central_config
 from central.app import Central
 from central.store import Received, Store
-from edge import contract
-from tests.harness.edgeproc import write_central_config
-from tests.harness.mosquitto import MosquittoBroker
-from tests.harness.procs import free_port, wait_for
+import protocol
+from harness.edgeproc import write_central_config
+from harness.mosquitto import MosquittoBroker
+from harness.procs import free_port, wait_for
 
 EVENTS_PER_DAY = 8  # print, scan, copy and help events per house per day
 SAMPLES_PER_DAY = 4  # telemetry samples kept per house per day (a real house sends 1440)
@@ -40,13 +40,13 @@ def fill(store: Store, houses: int, days: int, now_ms: int) -> int:
     start = now_ms - days * 86_400_000
     for h in range(houses):
         house, seq = f"house-{h:04d}", 0
-        batch.append(Received(contract.Status(house, True, "boot", start, "0.1.0"), start))
+        batch.append(Received(protocol.Status(house, True, "boot", start, "0.1.0"), start))
         for d in range(days):
             day0 = start + d * 86_400_000
             for i in range(SAMPLES_PER_DAY):
                 seq += 1
                 ts = day0 + i * 86_400_000 // SAMPLES_PER_DAY
-                batch.append(Received(contract.Telemetry(house, "boot", seq, ts, {
+                batch.append(Received(protocol.Telemetry(house, "boot", seq, ts, {
                     "sys.uptime_s": 3600, "sys.disk_free_pct": 60.0, "outbox.rows": 0,
                     "print.state": "idle", "print.reasons": [], "scan.state": "ready",
                     "wifi.clients": rnd.randint(0, 12), "print.jobs.total": seq}), ts))
@@ -54,7 +54,7 @@ def fill(store: Store, houses: int, days: int, now_ms: int) -> int:
                 seq += 1
                 ts = day0 + rnd.randrange(86_400_000)
                 type_, data = rnd.choice(types)
-                batch.append(Received(contract.Event(house, "boot", seq, ts, type_, data), ts))
+                batch.append(Received(protocol.Event(house, "boot", seq, ts, type_, data), ts))
         if len(batch) > 5000:
             store.write_batch(batch)
             total += len(batch)

@@ -12,10 +12,10 @@ import tempfile
 import time
 from pathlib import Path
 
-from edge import contract
-from tests.harness.edgeproc import start_central, write_central_config
-from tests.harness.mosquitto import MosquittoBroker
-from tests.harness.procs import free_port, wait_for
+import protocol
+from harness.edgeproc import start_central, write_central_config
+from harness.mosquitto import MosquittoBroker
+from harness.procs import free_port, wait_for
 
 HOUSES = 10
 PER_HOUSE = 6000
@@ -41,7 +41,7 @@ def payload_file(work: Path, house: str) -> Path:
     path = work / f"{house}.jsonl"
     with open(path, "wb") as out:
         for seq in range(1, PER_HOUSE + 1):
-            out.write(contract.build_telemetry(contract.Telemetry(
+            out.write(protocol.build_telemetry(protocol.Telemetry(
                 house, "b" * 32, seq, 1_764_000_000_000 + seq * 1000, METRICS)) + b"\n")
     return path
 
@@ -52,7 +52,7 @@ def run() -> list[tuple[str, float, str]]:
     db = work / "central.sqlite"
     cfg = write_central_config(work / "central.toml", broker.port, db, free_port())
     central = start_central(cfg, work / "central.log")
-    root = contract.Topics()
+    root = protocol.Topics()
     total = HOUSES * PER_HOUSE
     try:
         wait_for(lambda: db.exists() and "connected to broker" in central.output(), 30,

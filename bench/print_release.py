@@ -17,8 +17,8 @@ from edge.panel import GpioPanel, make_pin_factory  # noqa: E402
 from edge.printing.config import PrinterConfig  # noqa: E402
 from edge.printing.core import Release  # noqa: E402
 from edge.printing.feature import PrintFeature  # noqa: E402
-from tests.harness.cups import CupsServer, FakeIppPrinter  # noqa: E402
-from tests.harness.procs import wait_for  # noqa: E402
+from harness.cups import CupsServer, FakeIppPrinter  # noqa: E402
+from harness.procs import wait_for  # noqa: E402
 from tests.printing.rig import LoopAgent, make_pdf, submit_held, wait_queue_ready  # noqa: E402
 
 PRESSES = 40

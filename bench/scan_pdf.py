@@ -26,7 +26,7 @@ def _child(kind: str, workdir: Path) -> dict:
     from edge.config import EdgeConfig
     from edge.feature import ButtonPress, FeatureContext, Now
     from edge.scanning.feature import build
-    from edge.settings import load_table
+    from common.settings import load_table
 
     preset = {"source": "feeder", "width_mm": AREA_MM, "height_mm": AREA_MM, "more_pages": False,
               "options": {"test-picture": "Grid"}, **(SPEED if kind == "speed" else MEMORY)}
@@ -114,7 +114,7 @@ def _baseline(workdir: Path, env: dict) -> float:
 
 def run() -> list[tuple[str, float, str]]:
     sys.path.insert(0, str(ROOT))
-    from tests.harness.sane import private_sane_config
+    from harness.sane import private_sane_config
 
     with tempfile.TemporaryDirectory(prefix="ch-bench-scan-") as tmp:
         work = Path(tmp)

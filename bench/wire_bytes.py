@@ -18,9 +18,9 @@ from central.store import Store
 from edge import config as edge_config
 from edge.agent import Agent
 from edge.feature import Feature
-from tests.harness.edgeproc import write_central_config, write_edge_config
-from tests.harness.mosquitto import MosquittoBroker
-from tests.harness.procs import LOOPBACK, free_port, wait_for
+from harness.edgeproc import write_central_config, write_edge_config
+from harness.mosquitto import MosquittoBroker
+from harness.procs import LOOPBACK, free_port, wait_for
 
 SAMPLES = 30
 PER_DAY = 24 * 60  # samples a day at the default 60 s interval

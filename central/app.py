@@ -8,7 +8,7 @@ import time
 import urllib.error
 import urllib.request
 
-from edge import contract
+import protocol
 
 from . import __version__, alerts, queries, rollups
 from .collector import Collector
@@ -80,11 +80,11 @@ class AlertMonitor:
         return before is not None and before[0] is not None and rows > before[0]
 
     def _publish(self, now_ms: int, force: bool) -> None:
-        payload = contract.build_central_alerts(contract.CentralAlerts(now_ms, tuple(
-            contract.AlertItem(a["house"], a["kind"], a["since"], a["text"], a["text_en"])
+        payload = protocol.build_central_alerts(protocol.CentralAlerts(now_ms, tuple(
+            protocol.AlertItem(a["house"], a["kind"], a["since"], a["text"], a["text_en"])
             for a in self._open)))
         if force or self._published is None:
-            topic = contract.Topics(self.cfg.mqtt.topic_root).central_alerts()
+            topic = protocol.Topics(self.cfg.mqtt.topic_root).central_alerts()
             if self.collector.link.publish(topic, payload, retain=True) is not None:
                 self._published = payload
 

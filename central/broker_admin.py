@@ -13,7 +13,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from edge import contract
+import protocol
 
 PASSWORD_FILE = "/etc/mosquitto/culturehouse.passwd"
 ACL_FILE = "/etc/mosquitto/culturehouse.acl"
@@ -25,7 +25,7 @@ class AdminError(RuntimeError):
     """A broker file could not be written; the message says what to fix."""
 
 
-def build_acl(root: str = contract.DEFAULT_ROOT, central_user: str = "central") -> str:
+def build_acl(root: str = protocol.DEFAULT_ROOT, central_user: str = "central") -> str:
     """The standard ACL: central reads and writes the whole tree; each house (user name =
     house id, `%u`) writes only under its own id and reads only its commands and ack."""
     return f"""{MARKER} (managed by culturehouse-central add-house; house blocks below)
@@ -81,7 +81,7 @@ def set_password(password_file: Path, user: str, password: str) -> None:
 def add_house(house: str, password_file: Path, acl_file: Path, root: str,
               password: str = "") -> str:
     """Credentials and ACL lines for one house; returns its password."""
-    if not contract.is_house_id(house) and house != "central":
+    if not protocol.is_house_id(house) and house != "central":
         raise ValueError(f"{house!r} is not a house id ([a-z0-9-]{{1,32}}, not \"central\")")
     password = password or secrets.token_urlsafe(18)
     password_file.parent.mkdir(parents=True, exist_ok=True)
@@ -94,7 +94,7 @@ def command(parser: argparse.ArgumentParser):
     parser.add_argument("house", help="house id (also its MQTT user name), or \"central\"")
     parser.add_argument("--password-file", default=PASSWORD_FILE)
     parser.add_argument("--acl-file", default=ACL_FILE)
-    parser.add_argument("--topic-root", default=contract.DEFAULT_ROOT)
+    parser.add_argument("--topic-root", default=protocol.DEFAULT_ROOT)
 
     def run(args) -> int:
         password = os.environ.get(PASSWORD_ENV, "")

@@ -4,8 +4,8 @@ from __future__ import annotations
 import argparse
 import sys
 
-from edge.cli import handle_stop_signals, report_config_error, setup_logging
-from edge.settings import ConfigError
+from common.service import handle_stop_signals, report_config_error, setup_logging
+from common.settings import ConfigError
 
 from . import __version__
 
@@ -16,7 +16,7 @@ def cmd_run(args) -> int:
         cfg = config.load(args.config)
     except ConfigError as exc:
         return report_config_error(exc)
-    from edge.sdnotify import SystemdNotifier
+    from common.sdnotify import SystemdNotifier
     from .app import Central
     try:
         central = Central(cfg)

@@ -15,8 +15,8 @@ import time
 import uuid
 from collections import Counter
 
-from edge import contract
-from edge.mqtt_link import (Inbound, LinkDown, LinkUp, MqttLink, Published, Will, build_client,
+import protocol
+from common.mqtt_link import (Inbound, LinkDown, LinkUp, MqttLink, Published, Will, build_client,
                             v5_session)
 
 from .config import CentralConfig
@@ -26,37 +26,37 @@ log = logging.getLogger(__name__)
 LOG_EVERY = 60.0  # seconds between log lines about rejected payloads of one reason
 
 
-def parse_inbound(topics: contract.Topics, msg: Inbound, known: frozenset[str]) -> list | None:
+def parse_inbound(topics: protocol.Topics, msg: Inbound, known: frozenset[str]) -> list | None:
     """Validate one message: contract objects, None for central's own topics, or PayloadError."""
     house, kind, _ = topics.parse(msg.topic)
     if house == "central":
         return None
     if known and house not in known:
-        raise contract.PayloadError("unknown_house")
+        raise protocol.PayloadError("unknown_house")
     if kind == "telemetry":
-        return [contract.parse_telemetry(msg.payload, house)]
+        return [protocol.parse_telemetry(msg.payload, house)]
     if kind == "event":
-        return [contract.parse_event(msg.payload, house)]
+        return [protocol.parse_event(msg.payload, house)]
     if kind == "history":
-        return contract.parse_history(msg.payload, house)
+        return protocol.parse_history(msg.payload, house)
     if kind == "status":
-        return [contract.parse_status(msg.payload, house)]
+        return [protocol.parse_status(msg.payload, house)]
     if kind == "cmd_result":
-        return [(house, contract.parse_cmd_result(msg.payload))]
-    raise contract.PayloadError("bad_topic", f"{kind} is not sent by houses")
+        return [(house, protocol.parse_cmd_result(msg.payload))]
+    raise protocol.PayloadError("bad_topic", f"{kind} is not sent by houses")
 
 
 class Collector:
     def __init__(self, cfg: CentralConfig, store: Store):
         self.cfg = cfg
         self.store = store
-        self.topics = contract.Topics(cfg.mqtt.topic_root)
+        self.topics = protocol.Topics(cfg.mqtt.topic_root)
         self.known = frozenset(cfg.houses)
         self.queue: queue.Queue = queue.Queue()
         self.rejected: Counter[str] = Counter()
         self.stored_total = 0
         self.resends_asked = 0
-        self.cmd_results: dict[str, contract.CommandResult] = {}
+        self.cmd_results: dict[str, protocol.CommandResult] = {}
         self._last_log: dict[str, float] = {}
         self._acks_sent: dict[str, int] = {}
         self._ack_at: dict[str, float] = {}
@@ -79,7 +79,7 @@ class Collector:
                                        daemon=True)
 
     def _status(self, online: bool) -> bytes:
-        return contract.build_central_status(contract.CentralStatus(
+        return protocol.build_central_status(protocol.CentralStatus(
             online, int(time.time() * 1000), self.cfg.ingest.max_backlog_rate))
 
     @property
@@ -98,7 +98,7 @@ class Collector:
     def send_command(self, house: str, name: str, args: dict, ttl_s: float = 600) -> str:
         """Publish a command to a house; returns its req_id."""
         req_id = uuid.uuid4().hex
-        payload = contract.build_command(contract.Command(
+        payload = protocol.build_command(protocol.Command(
             name, req_id, int((time.time() + ttl_s) * 1000), args))
         self.link.publish(self.topics.cmd(house, name), payload)
         return req_id
@@ -142,7 +142,7 @@ class Collector:
                 inbound.append(item)
                 try:
                     parsed = parse_inbound(self.topics, item, self.known)
-                except contract.PayloadError as exc:
+                except protocol.PayloadError as exc:
                     self._reject(exc.reason, item.topic)
                     continue
                 for message in parsed or ():
@@ -155,11 +155,11 @@ class Collector:
         if batch:
             self._pending_acks.update(self.store.write_batch(batch))
             self.stored_total += sum(1 for r in batch
-                                     if not isinstance(r.message, contract.Status))
+                                     if not isinstance(r.message, protocol.Status))
         for item in inbound:  # only now is it safe for the broker to forget them
             self.link.ack(item)
 
-    def _cmd_result(self, house: str, result: contract.CommandResult) -> None:
+    def _cmd_result(self, house: str, result: protocol.CommandResult) -> None:
         self.cmd_results[result.req_id] = result
         detail = result.detail if isinstance(result.detail, dict) else {}
         oldest = detail.get("oldest")
@@ -177,7 +177,7 @@ class Collector:
             if now - self._ack_at.get(house, -interval) < interval:
                 continue
             mid = self.link.publish(self.topics.ack(house),
-                                    contract.build_ack(contract.Ack(seq)), retain=True)
+                                    protocol.build_ack(protocol.Ack(seq)), retain=True)
             if mid is not None:
                 self._acks_sent[house] = seq
                 self._ack_at[house] = now

@@ -6,9 +6,9 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Literal
 
-from edge import contract
-from edge.config import MqttConfig
-from edge.settings import Port, Seconds, load_file
+import protocol
+from common.mqtt_config import MqttConfig
+from common.settings import Port, Seconds, load_file
 
 from .auth import USER_NAME, is_hash
 
@@ -135,7 +135,7 @@ class CentralConfig:
 
     def problems(self) -> list[str]:
         return [f"houses.{h}: not a valid house id" for h in self.houses
-                if not contract.is_house_id(h)] + [
+                if not protocol.is_house_id(h)] + [
             f"users.{u}: use 1-32 lower-case letters, digits, '.', '_' or '-'"
             for u in self.users if not USER_NAME.match(u)]
 

@@ -135,8 +135,8 @@ def command(sp):
     sp.add_argument("--output", help="write to this file instead of standard output")
 
     def run(args) -> int:
-        from edge.cli import report_config_error
-        from edge.settings import ConfigError
+        from common.service import report_config_error
+        from common.settings import ConfigError
 
         from . import config
         from .store import connect

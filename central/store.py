@@ -13,7 +13,7 @@ import threading
 from dataclasses import dataclass
 from pathlib import Path
 
-from edge import contract
+import protocol
 
 from .rollups import apply_rollups
 
@@ -67,7 +67,7 @@ CREATE TABLE IF NOT EXISTS status_log (
 class Received:
     """A validated message with the time central received it (unix ms)."""
 
-    message: contract.Telemetry | contract.Event | contract.Status
+    message: protocol.Telemetry | protocol.Event | protocol.Status
     recv_ts: int
 
 
@@ -108,7 +108,7 @@ class Store:
         db.execute("BEGIN IMMEDIATE")
         try:
             last_seen: dict[str, int] = {}
-            latest: dict[str, contract.Telemetry] = {}
+            latest: dict[str, protocol.Telemetry] = {}
             for item in batch:  # houses first: a status may need its row
                 house = item.message.house
                 if house not in last_seen:
@@ -118,10 +118,10 @@ class Store:
             for item in batch:
                 msg = item.message
                 touched.add(msg.house)  # a status's `oldest` may move the watermark too
-                if isinstance(msg, contract.Status):
+                if isinstance(msg, protocol.Status):
                     self._status(msg, item.recv_ts)
                     continue
-                if isinstance(msg, contract.Telemetry):
+                if isinstance(msg, protocol.Telemetry):
                     kind, body, upto = "telemetry", msg.metrics, msg.upto
                     if msg.house not in latest or msg.ts >= latest[msg.house].ts:
                         latest[msg.house] = msg
@@ -178,7 +178,7 @@ class Store:
         self.db.execute("INSERT OR IGNORE INTO houses (house, first_seen, last_seen) VALUES (?,?,?)",
                         (house, now_ms, now_ms))
 
-    def _status(self, s: contract.Status, recv_ts: int) -> None:
+    def _status(self, s: protocol.Status, recv_ts: int) -> None:
         current = self.db.execute("SELECT boot, online, status_ts FROM houses WHERE house = ?",
                                   (s.house,)).fetchone()
         # A will from an earlier boot must not mark a house offline that came back since.

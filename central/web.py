@@ -343,10 +343,10 @@ class Web:
             raise BadRequest(f"unknown command; allowed: {', '.join(sorted(COMMANDS))}")
         if not isinstance(args, dict):
             raise BadRequest("args must be an object")
-        from edge import contract
+        import protocol
         try:
-            contract.check_data(args, "args")
-        except contract.PayloadError as exc:
+            protocol.check_data(args, "args")
+        except protocol.PayloadError as exc:
             raise BadRequest(str(exc)) from None
         req_id = self.deps.send_command(req.params["house"], name, args)
         return reply({"house": req.params["house"], "name": name, "req_id": req_id},

@@ -14,13 +14,15 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Mapping
 
-from . import __version__, contract
-from .clock import SystemClock
+import protocol
+
+from . import __version__
+from common.clock import SystemClock
 from .commands import CommandBook
 from .config import EdgeConfig
 from .feature import ButtonPress, Feature, FeatureContext, Indicator, Now
 from .lights import BEEP_PROMPTS, choose_lights
-from .mqtt_link import Inbound, LinkDown, LinkUp, MqttLink, Published, Will, build_client
+from common.mqtt_link import Inbound, LinkDown, LinkUp, MqttLink, Published, Will, build_client
 from .outbox import Outbox
 from .publisher import Publisher
 from .sysmetrics import read_system_metrics
@@ -65,7 +67,7 @@ class Agent:
         self.house = cfg.house.id
         self.boot = uuid.uuid4().hex
         self.queue: queue.Queue = queue.Queue()
-        self.topics = contract.Topics(cfg.mqtt.topic_root)
+        self.topics = protocol.Topics(cfg.mqtt.topic_root)
         state_dir = Path(cfg.storage.state_dir)
         state_dir.mkdir(parents=True, exist_ok=True)
         self.outbox = Outbox(state_dir / "outbox.sqlite", int(cfg.storage.outbox_quota_mb * 2**20))
@@ -106,7 +108,7 @@ class Agent:
     def _status_payload(self, online: bool, reason: str = "") -> bytes:
         # `oldest` tells central where this house's unbroken run of seqs starts.
         oldest = self.outbox.oldest() if online else 0
-        return contract.build_status(contract.Status(
+        return protocol.build_status(protocol.Status(
             self.house, online, self.boot, int(time.time() * 1000), __version__, reason, oldest))
 
     def _clock_fields(self, at: Now) -> dict:
@@ -126,8 +128,8 @@ class Agent:
         at = at or now()
         ts = int(at.wall * 1000)
         try:  # validate before it gets a seq, so no seq is ever refused later
-            contract.build_event(contract.Event(self.house, self.boot, 1, ts, event_type, data))
-        except contract.PayloadError as exc:
+            protocol.build_event(protocol.Event(self.house, self.boot, 1, ts, event_type, data))
+        except protocol.PayloadError as exc:
             self.events_rejected += 1
             log.error("event %s not queued: %s", event_type, exc.reason)
             return None
@@ -145,8 +147,8 @@ class Agent:
         metrics["mqtt.connected"] = int(self.link.connected)
         metrics["events.rejected.total"] = self.events_rejected
         try:
-            contract.check_metrics(metrics)
-        except contract.PayloadError as exc:
+            protocol.check_metrics(metrics)
+        except protocol.PayloadError as exc:
             log.error("telemetry sample dropped: %s", exc)
             return 0
         return self.outbox.append("telemetry", self.boot, int(at.wall * 1000), metrics,
@@ -252,9 +254,9 @@ class Agent:
         try:
             house, kind, name = self.topics.parse(msg.topic)
             if kind == "ack" and house == self.house:
-                self.publisher.on_ack(contract.parse_ack(msg.payload).seq, at.mono)
+                self.publisher.on_ack(protocol.parse_ack(msg.payload).seq, at.mono)
             elif house == "central" and kind == "status":
-                central = contract.parse_central_status(msg.payload)
+                central = protocol.parse_central_status(msg.payload)
                 came_back = central.online and self.publisher.central_online is False
                 self.publisher.on_central_status(central.online, central.max_backlog_rate,
                                                  at.mono)
@@ -263,7 +265,7 @@ class Agent:
                                       self._status_payload(True), retain=True)
             elif kind == "cmd" and house == self.house and name:
                 self._command(name, msg.payload, at)
-        except contract.PayloadError as exc:
+        except protocol.PayloadError as exc:
             log.warning("ignored a bad message on %s: %s", msg.topic, exc.reason)
 
     def _command(self, name: str, payload: bytes, at: Now) -> None:
@@ -274,7 +276,7 @@ class Agent:
                      "version": __version__},
             resend=self.publisher.resend)
         if result is not None:
-            self.link.publish(self.topics.cmd_result(self.house), contract.build_cmd_result(result))
+            self.link.publish(self.topics.cmd_result(self.house), protocol.build_cmd_result(result))
 
     def _press(self, press: ButtonPress, at: Now) -> None:
         outcome = None

@@ -4,25 +4,11 @@ from __future__ import annotations
 import argparse
 import logging
 import os
-import signal
 import sys
 
 from . import __version__
-from .settings import ConfigError
-
-
-def setup_logging(verbose: bool = False) -> None:
-    # journald adds timestamps and the unit name; keep lines short.
-    logging.basicConfig(level=logging.DEBUG if verbose else logging.INFO,
-                        format="%(levelname)s %(name)s: %(message)s", stream=sys.stderr)
-    logging.getLogger("PIL").setLevel(logging.WARNING)
-
-
-def report_config_error(exc: ConfigError) -> int:
-    print(f"Configuration problems in {exc.source}:", file=sys.stderr)
-    for problem in exc.problems:
-        print(f"  - {problem}", file=sys.stderr)
-    return 2
+from common.service import handle_stop_signals, report_config_error, setup_logging
+from common.settings import ConfigError
 
 
 def cmd_run(args) -> int:
@@ -38,7 +24,7 @@ def cmd_run(args) -> int:
     except (OSError, ValueError) as exc:
         print(f"cannot start: {exc}", file=sys.stderr)
         return 1
-    from .sdnotify import SystemdNotifier
+    from common.sdnotify import SystemdNotifier
     notifier = SystemdNotifier()
     handle_stop_signals(notifier, agent.request_stop)
     agent.run(ready=notifier.ready, watchdog=notifier.watchdog)
@@ -49,16 +35,6 @@ def cmd_run(args) -> int:
     sys.stdout.flush()
     sys.stderr.flush()
     os._exit(0)
-
-
-def handle_stop_signals(notifier, request_stop) -> None:
-    """SIGTERM/SIGINT: tell systemd we are stopping at once, then stop the main loop."""
-    def on_signal(signum, frame):
-        notifier.stopping()
-        request_stop(signal.Signals(signum).name)
-
-    for sig in (signal.SIGTERM, signal.SIGINT):
-        signal.signal(sig, on_signal)
 
 
 def cmd_check(args) -> int:

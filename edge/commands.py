@@ -10,7 +10,7 @@ import logging
 from collections import OrderedDict
 from typing import Any, Callable, Mapping, Sequence
 
-from . import contract
+import protocol
 from .feature import ButtonPress, Feature, Now
 
 log = logging.getLogger(__name__)
@@ -24,8 +24,8 @@ def _is_int(value: Any) -> bool:
     return isinstance(value, int) and not isinstance(value, bool)
 
 
-def _bad(cmd: contract.Command, expected: str) -> contract.CommandResult:
-    return contract.CommandResult(cmd.req_id, cmd.name, False,
+def _bad(cmd: protocol.Command, expected: str) -> protocol.CommandResult:
+    return protocol.CommandResult(cmd.req_id, cmd.name, False,
                                   {"error": "bad_args", "expected": expected})
 
 
@@ -49,54 +49,54 @@ def check_resend(args: Mapping[str, Any]) -> tuple[int, int] | None:
 
 class CommandBook:
     def __init__(self, remember: int = 1000):
-        self.seen: OrderedDict[str, contract.CommandResult] = OrderedDict()
+        self.seen: OrderedDict[str, protocol.CommandResult] = OrderedDict()
         self.remember = remember
 
     def handle(self, name: str, payload: bytes, at: Now, features: Sequence[Feature],
                post: Callable[[object], None], status: Callable[[], dict],
                resend: Callable[[int, int], dict] | None = None
-               ) -> contract.CommandResult | None:
+               ) -> protocol.CommandResult | None:
         """The result to publish (a duplicate gets its first answer again, not a second action)."""
         try:
-            cmd = contract.parse_command(name, payload)
-        except contract.PayloadError as exc:
-            return contract.CommandResult("", name, False, {"error": exc.reason})
+            cmd = protocol.parse_command(name, payload)
+        except protocol.PayloadError as exc:
+            return protocol.CommandResult("", name, False, {"error": exc.reason})
         if cmd.req_id in self.seen:
             return self.seen[cmd.req_id]
         if cmd.expires_at and cmd.expires_at < at.wall * 1000:
-            result = contract.CommandResult(cmd.req_id, name, False, {"error": "expired"})
+            result = protocol.CommandResult(cmd.req_id, name, False, {"error": "expired"})
         else:
             try:
                 result = self._run(cmd, at, features, post, status, resend)
             except Exception:  # a feature's bug must still get an answer, and not kill us
                 log.exception("command %s failed", name)
-                result = contract.CommandResult(cmd.req_id, name, False, {"error": "failed"})
+                result = protocol.CommandResult(cmd.req_id, name, False, {"error": "failed"})
         log.info("command %s (%s): %s", name, cmd.req_id[:12], "ok" if result.ok else "refused")
         self.seen[cmd.req_id] = result
         while len(self.seen) > self.remember:
             self.seen.popitem(last=False)
         return result
 
-    def _run(self, cmd: contract.Command, at: Now, features: Sequence[Feature],
+    def _run(self, cmd: protocol.Command, at: Now, features: Sequence[Feature],
              post: Callable[[object], None], status: Callable[[], dict],
-             resend: Callable[[int, int], dict] | None) -> contract.CommandResult:
+             resend: Callable[[int, int], dict] | None) -> protocol.CommandResult:
         if cmd.name == "ping":
-            return contract.CommandResult(cmd.req_id, cmd.name, True, status())
+            return protocol.CommandResult(cmd.req_id, cmd.name, True, status())
         if cmd.name == "press":
             press = check_press(cmd.args)
             if press is None:
                 return _bad(cmd, "button in print|scan|copy|help, seconds 0-30")
             # The same item the panel posts: one path for a real and a remote press.
             post(ButtonPress(press[0], press[1], source="command"))
-            return contract.CommandResult(cmd.req_id, cmd.name, True, {"queued": True})
+            return protocol.CommandResult(cmd.req_id, cmd.name, True, {"queued": True})
         if cmd.name == "resend":
             span = check_resend(cmd.args)
             if span is None or resend is None:
                 return _bad(cmd, "integers 1 <= from <= to")
-            return contract.CommandResult(cmd.req_id, cmd.name, True, resend(*span))
+            return protocol.CommandResult(cmd.req_id, cmd.name, True, resend(*span))
         for feature in features:
             outcome = feature.on_command(cmd.name, cmd.args, at)
             if outcome is not None:
-                return contract.CommandResult(cmd.req_id, cmd.name, outcome.ok, outcome.detail)
+                return protocol.CommandResult(cmd.req_id, cmd.name, outcome.ok, outcome.detail)
         error = "not_available" if cmd.name in FEATURE_COMMANDS else "unknown_command"
-        return contract.CommandResult(cmd.req_id, cmd.name, False, {"error": error})
+        return protocol.CommandResult(cmd.req_id, cmd.name, False, {"error": error})

@@ -6,10 +6,11 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Literal
 
-from . import contract
+import protocol
 from .printing.config import PrinterConfig
 from .scanning.config import ScannerConfig
-from .settings import Port, Seconds, load_file
+from common.mqtt_config import MqttConfig
+from common.settings import Seconds, load_file
 from .wifi.config import WifiConfig
 
 PASSWORD_ENV = "CULTUREHOUSE_MQTT_PASSWORD"
@@ -24,7 +25,7 @@ class HouseConfig:
 
     def problems(self) -> list[str]:
         out = []
-        if not contract.is_house_id(self.id):
+        if not protocol.is_house_id(self.id):
             out.append("id: must match [a-z0-9-]{1,32} (and not be \"central\"), "
                        f"got {self.id!r}")
         try:
@@ -32,34 +33,6 @@ class HouseConfig:
             ZoneInfo(self.timezone)
         except (ValueError, KeyError, OSError):
             out.append(f"timezone: unknown time zone {self.timezone!r}")
-        return out
-
-
-@dataclass(frozen=True)
-class MqttConfig:
-    host: str = "127.0.0.1"
-    port: Port = 1883
-    username: str = ""  # default: the house id
-    password: str = field(default="", repr=False)  # or env CULTUREHOUSE_MQTT_PASSWORD
-    topic_root: str = contract.DEFAULT_ROOT
-    keepalive: Seconds = 60.0
-    tls: bool = False
-    ca_file: str = ""
-    reconnect_min: Seconds = 1
-    reconnect_max: Seconds = 300
-
-    def problems(self) -> list[str]:
-        out = []
-        if not self.host:
-            out.append("host: must not be empty")
-        if not 5 <= self.keepalive <= 3600:
-            out.append("keepalive: must be between 5s and 1h")
-        if self.tls and self.ca_file and not Path(self.ca_file).is_file():
-            out.append(f"ca_file: {self.ca_file} does not exist")
-        if self.reconnect_min <= 0 or self.reconnect_max < self.reconnect_min:
-            out.append("reconnect_max: must be at least reconnect_min (> 0)")
-        if not self.topic_root or "#" in self.topic_root or "+" in self.topic_root:
-            out.append("topic_root: must be a plain topic prefix without wildcards")
         return out
 
 

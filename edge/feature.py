@@ -81,9 +81,16 @@ class FeatureContext:
 
 
 class Feature:
-    """Base class with no-op defaults; every method runs on the agent's main thread."""
+    """Base class with no-op defaults; every method runs on the agent's main thread.
+
+    A feature declares what it owns, and the agent routes only that to it: `commands`
+    (names whose owner in protocol.vocabulary.COMMANDS is this feature's `name`) and
+    `items` (the types of the items its adapter threads post).
+    """
 
     name = "feature"
+    commands: frozenset[str] = frozenset()
+    items: tuple[type, ...] = ()
 
     def start(self) -> None:
         """Open devices and start adapter threads."""
@@ -116,6 +123,11 @@ class Feature:
 
     def on_command(self, name: str, args: Mapping[str, Any], now: Now) -> CommandOutcome | None:
         """A remote command; None if this feature does not know it."""
+        return None
+
+    def rescan(self, now: Now) -> Any:
+        """Look for this feature's device again (the `rescan_devices` command); the detail
+        to report, or None when the feature has no device."""
         return None
 
     def check(self) -> list[tuple[str, bool, str]]:

@@ -11,8 +11,8 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass
 
-from . import contract
-from .mqtt_link import MqttLink
+import protocol
+from common.mqtt_link import MqttLink
 from .outbox import Outbox, Row
 
 log = logging.getLogger(__name__)
@@ -46,39 +46,39 @@ class TokenBucket:
         return max(0.0, (1.0 - self.tokens) / self.rate)
 
 
-def encode_row(house: str, row: Row) -> tuple[contract.Telemetry | contract.Event, bytes]:
+def encode_row(house: str, row: Row) -> tuple[protocol.Telemetry | protocol.Event, bytes]:
     """The contract object of one outbox row and its payload, validated by building it; a
     stand-in event if it breaks the contract, so its seq still reaches central and the
     watermark never stalls."""
     try:
         if row.kind == "telemetry":
-            msg = contract.Telemetry(house, row.boot, row.seq, row.ts, row.body, row.tq,
+            msg = protocol.Telemetry(house, row.boot, row.seq, row.ts, row.body, row.tq,
                                      row.mono, row.upto)
-            return msg, contract.build_telemetry(msg)
-        msg = contract.Event(house, row.boot, row.seq, row.ts, row.type or "", row.body,
+            return msg, protocol.build_telemetry(msg)
+        msg = protocol.Event(house, row.boot, row.seq, row.ts, row.type or "", row.body,
                              row.tq, row.mono)
-        return msg, contract.build_event(msg)
-    except contract.PayloadError as exc:
+        return msg, protocol.build_event(msg)
+    except protocol.PayloadError as exc:
         log.error("outbox row %d refused by the contract (%s)", row.seq, exc.reason)
-        msg = contract.Event(house, row.boot, row.seq, row.ts, "outbox.refused",
+        msg = protocol.Event(house, row.boot, row.seq, row.ts, "outbox.refused",
                              {"reason": exc.reason})
-        return msg, contract.build_event(msg)
+        return msg, protocol.build_event(msg)
 
 
 def build_payload(house: str, row: Row) -> tuple[str, bytes]:
     """The topic kind and payload for one outbox row sent live."""
     msg, payload = encode_row(house, row)
-    return ("telemetry" if isinstance(msg, contract.Telemetry) else "event"), payload
+    return ("telemetry" if isinstance(msg, protocol.Telemetry) else "event"), payload
 
 
 class Publisher:
-    def __init__(self, outbox: Outbox, link: MqttLink, topics: contract.Topics, house: str,
+    def __init__(self, outbox: Outbox, link: MqttLink, topics: protocol.Topics, house: str,
                  window: int = 20, max_rate: float = 5.0, batch_rows: int = 60,
                  ack_timeout: float = 120.0):
         self.outbox, self.link, self.topics, self.house = outbox, link, topics, house
         self.window = window  # live QoS 1 messages in flight at once
         self.max_rate = max_rate
-        self.batch_rows = min(batch_rows, contract.MAX_HISTORY_ROWS)
+        self.batch_rows = min(batch_rows, protocol.MAX_HISTORY_ROWS)
         self.ack_timeout = ack_timeout
         self.bucket = TokenBucket(max_rate)
         self.online = False  # set by the main loop on LinkUp, so a resend starts cleanly
@@ -182,7 +182,7 @@ class Publisher:
             for row in rows:
                 kind, payload = build_payload(self.house, row)
                 mid = self.link.publish(getattr(self.topics, kind)(self.house),
-                                        contract.pack(payload))
+                                        protocol.pack(payload))
                 if mid is None:
                     return sent
                 self.inflight.add(mid)
@@ -211,8 +211,8 @@ class Publisher:
         while chunks:
             chunk = chunks.pop(0)
             try:
-                payload = contract.build_history(self.house, chunk)
-            except contract.PayloadError as exc:
+                payload = protocol.build_history(self.house, chunk)
+            except protocol.PayloadError as exc:
                 if exc.reason != "too_large" or len(chunk) == 1:
                     raise
                 half = len(chunk) // 2

@@ -10,15 +10,15 @@ from pathlib import Path
 
 import pytest
 
-from tests.harness.sane import use_test_backend
+from harness.sane import use_test_backend
 
 # Before anything imports and initialises libsane: only the `test` backend.
 SANE_DIR = use_test_backend(Path(tempfile.mkdtemp(prefix="ch-sane-")))
 
-from tests.harness.cups import CupsServer, FakeIppPrinter  # noqa: E402
-from tests.harness.edgeproc import write_edge_config  # noqa: E402
-from tests.harness.mosquitto import MosquittoBroker  # noqa: E402
-from tests.harness.procs import free_port, wait_for  # noqa: E402
+from harness.cups import CupsServer, FakeIppPrinter  # noqa: E402
+from harness.edgeproc import write_edge_config  # noqa: E402
+from harness.mosquitto import MosquittoBroker  # noqa: E402
+from harness.procs import free_port, wait_for  # noqa: E402
 
 REPO = Path(__file__).resolve().parent.parent
 TEST_USER, TEST_PASSWORD = "test", "test-pass-1"  # the operator login of `central_app`
@@ -74,7 +74,7 @@ def edge_config(tmp_path, broker):
 @pytest.fixture
 def edge_process(tmp_path):
     """Start real `python -m edge run` processes; each is stopped by its pid after the test."""
-    from tests.harness.edgeproc import start_edge
+    from harness.edgeproc import start_edge
     started = []
 
     def start(config: Path, name: str = "edge"):
@@ -110,7 +110,7 @@ def central_app(tmp_path, broker):
     from central import config as central_config
     from central.app import Central
     from central.auth import hash_password
-    from tests.harness.edgeproc import write_central_config
+    from harness.edgeproc import write_central_config
 
     users = {TEST_USER: {"role": "operator", "password_hash": hash_password(TEST_PASSWORD)}}
     path = write_central_config(tmp_path / "central.toml", broker.port,

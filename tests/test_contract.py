@@ -3,7 +3,7 @@ import json
 
 import pytest
 
-from edge import contract as c
+import protocol as c
 
 TOPICS = c.Topics()
 BOOT = "b" * 32

@@ -21,7 +21,7 @@ importlib.import_module(sys.argv[1])
 
 def pure_modules() -> list[str]:
     """Modules whose docstring or name marks them as decisions-only."""
-    names = ["edge.contract", "edge.settings", "edge.feature", "edge.lights", "edge.config",
+    names = ["protocol", "common.settings", "edge.feature", "edge.lights", "edge.config",
              "edge.commands", "edge.outbox", "edge.sysmetrics"]
     for pkg in ("printing", "scanning", "wifi"):
         for name in ("core", "tracker", "parsers", "rollup", "privacy", "config"):

@@ -6,8 +6,8 @@ import time
 import urllib.request
 
 from tests.conftest import TEST_PASSWORD, TEST_USER
-from tests.harness.edgeproc import start_central, write_central_config
-from tests.harness.procs import free_port, wait_for
+from harness.edgeproc import start_central, write_central_config
+from harness.procs import free_port, wait_for
 
 KEEPALIVE = 5.0  # seconds, as in write_edge_config
 

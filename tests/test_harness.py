@@ -6,7 +6,7 @@ import pytest
 from paho.mqtt.enums import CallbackAPIVersion
 from PIL import Image
 
-from tests.harness.procs import wait_for
+from harness.procs import wait_for
 
 
 @pytest.fixture(scope="module")

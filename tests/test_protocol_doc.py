@@ -5,7 +5,7 @@ from pathlib import Path
 
 import pytest
 
-from edge import contract as c
+import protocol as c
 
 DOC = Path(__file__).resolve().parent.parent / "docs" / "protocol.md"
 EXAMPLES = re.findall(r"```json\n(.*?)\n```", DOC.read_text(), re.S)

@@ -6,7 +6,7 @@ from dataclasses import dataclass, field
 import pytest
 
 from edge import config
-from edge.settings import ConfigError, Seconds, load_table, parse_duration
+from common.settings import ConfigError, Seconds, load_table, parse_duration
 
 
 def write(tmp_path, text):

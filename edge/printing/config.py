@@ -5,7 +5,7 @@ import re
 from dataclasses import dataclass
 from typing import Literal
 
-from ..settings import Seconds
+from common.settings import Seconds
 
 # Base printer-state-reasons keywords (suffix -error/-warning/-report stripped) that
 # block a release: printing now would only stall the job with nobody to fix it.

@@ -10,7 +10,7 @@ import types
 from dataclasses import dataclass, field
 from typing import Literal, Mapping
 
-from ..settings import Port, Seconds
+from common.settings import Port, Seconds
 
 PRESET_NAME = re.compile(r"^[a-z0-9_]{1,32}$")
 OPTION_NAME = re.compile(r"^[a-z0-9_-]{1,64}$")

@@ -1,6 +1,6 @@
 """[wifi] section of the edge config: which sources to read, session rules, privacy.
 
-Standard library only (plus edge.settings types); see config/edge.example.toml.
+Standard library only (plus common.settings types); see config/edge.example.toml.
 """
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ import re
 from dataclasses import dataclass, field
 from typing import Literal
 
-from ..settings import Seconds
+from common.settings import Seconds
 
 SOURCE_NAMES = ("hostapd", "iw", "dnsmasq", "openwrt")
 _MAC = re.compile(r"^[0-9a-fA-F]{2}([:-])(?:[0-9a-fA-F]{2}\1){4}[0-9a-fA-F]{2}$")

@@ -13,9 +13,9 @@ import pytest
 from central import auth
 from central import config as central_config
 from central.app import Central
-from tests.harness.edgeproc import write_central_config
-from tests.harness.fakehouse import FakeHouse
-from tests.harness.procs import free_port, wait_for
+from harness.edgeproc import write_central_config
+from harness.fakehouse import FakeHouse
+from harness.procs import free_port, wait_for
 
 PASSWORDS = {"viewer": "viewer-pass-1", "operator": "operator-pass-1"}
 

@@ -12,8 +12,8 @@ from hypothesis import strategies as st
 
 from central import reports, rollups
 from central.store import Received, Store
-from edge import contract
-from tests.harness.edgeproc import write_central_config
+import protocol
+from harness.edgeproc import write_central_config
 
 REPO = Path(__file__).resolve().parents[2]
 T0 = int(datetime(2026, 11, 1, 1, tzinfo=timezone.utc).timestamp() * 1000)  # 08:00 in Hà Nội
@@ -28,8 +28,8 @@ def open_store(path: Path) -> Store:
     return store
 
 
-def event(house, seq, ts, type_, data) -> contract.Event:
-    return contract.Event(house, "boot1", seq, ts, type_, data)
+def event(house, seq, ts, type_, data) -> protocol.Event:
+    return protocol.Event(house, "boot1", seq, ts, type_, data)
 
 
 events = st.lists(st.tuples(st.sampled_from(["house-01", "house-02"]),
@@ -86,7 +86,7 @@ def test_days_follow_local_time_not_utc(tmp_path):
 
 def test_hours_online_count_minutes_with_telemetry_once(tmp_path):
     store = open_store(tmp_path / "c.sqlite")
-    batch = [Received(contract.Telemetry("house-01", "b", seq, T0 + (seq - 1) * 30_000, {}), T0)
+    batch = [Received(protocol.Telemetry("house-01", "b", seq, T0 + (seq - 1) * 30_000, {}), T0)
              for seq in range(1, 241)]  # two hours of a sample every 30 s
     store.write_batch(batch)
     rows = reports.build(store.reader(), "2026-11-01", "2026-11-01", None, False, {})
@@ -170,7 +170,7 @@ def test_the_example_config_loads_and_documents_every_dashboard_key():
 
 def test_events_from_an_unsynchronised_clock_count_on_their_arrival_day(tmp_path):
     store = open_store(tmp_path / "c.sqlite")
-    e = contract.Event("house-01", "boot1", 1, 86_400_000, "print.job_completed", {"pages": 2},
+    e = protocol.Event("house-01", "boot1", 1, 86_400_000, "print.job_completed", {"pages": 2},
                        tq="none", mono=5_000)
     store.write_batch([Received(e, T0)])
     rows = reports.build(store.reader(), "2026-11-01", "2026-11-01", None, False, {})

@@ -6,8 +6,8 @@ import queue
 
 import pytest
 
-from edge import contract
-from tests.harness.procs import wait_for
+import protocol
+from harness.procs import wait_for
 
 PROTECTED = ["/", "/api/houses", "/api/houses/house-01", "/api/alerts", "/metrics",
              "/api/houses/house-01/series?metric=print.pages", "/api/report.csv",
@@ -93,7 +93,7 @@ def test_acknowledging_help_sends_help_ack_to_the_house(client, houses):
     assert client.post("/api/houses/house-01/help_ack").json()["acknowledged"] == 1
     topic, payload = house.commands.get(timeout=10)
     assert topic.endswith("/house-01/cmd/help_ack")
-    assert contract.parse_command("help_ack", payload).args == {"request": 3}
+    assert protocol.parse_command("help_ack", payload).args == {"request": 3}
     assert client.get("/api/houses/house-01").json()["help"] == []
 
 
@@ -267,14 +267,14 @@ def test_alerts_are_published_retained_on_the_central_alerts_topic(make_central,
     sub = mqtt.Client(mqtt.CallbackAPIVersion.VERSION2)
     sub.on_message = lambda c, u, m: got.put((m.retain, m.payload))
     sub.connect("127.0.0.1", broker.port)
-    sub.subscribe(contract.Topics().central_alerts(), qos=1)
+    sub.subscribe(protocol.Topics().central_alerts(), qos=1)
     sub.loop_start()
     try:
         retained, payload = got.get(timeout=10)
     finally:
         sub.loop_stop()
         sub.disconnect()
-    alerts = contract.parse_central_alerts(payload).alerts
+    alerts = protocol.parse_central_alerts(payload).alerts
     assert retained and alerts[0].kind == "printer.attention"
     assert "Kẹt giấy" in alerts[0].text and "Paper jam" in alerts[0].text_en
 

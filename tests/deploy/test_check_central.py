@@ -6,9 +6,9 @@ import json
 import socket
 
 from central import check
-from edge.checklib import ClockReading
-from tests.harness.edgeproc import write_central_config
-from tests.harness.procs import free_port
+from common.checks import ClockReading
+from harness.edgeproc import write_central_config
+from harness.procs import free_port
 
 SYNCED = lambda: ClockReading(0, 1_764_043_200.0)  # noqa: E731
 

@@ -9,10 +9,10 @@ import sys
 import pytest
 
 from edge import check
-from edge.checklib import TIME_ERROR, ClockReading, assess_clock
+from common.checks import TIME_ERROR, ClockReading, assess_clock
 from edge.feature import Feature
-from tests.harness.mosquitto import MosquittoBroker
-from tests.harness.procs import free_port
+from harness.mosquitto import MosquittoBroker
+from harness.procs import free_port
 
 SYNCED = lambda: ClockReading(0, 1_764_043_200.0)  # noqa: E731  (a synchronised kernel clock)
 PANEL = {"pin_factory": "mock", "print_button": 17, "green_light": 5, "buzzer": 26}
@@ -96,7 +96,7 @@ def test_password_is_read_from_the_env_file_next_to_the_config(tmp_path, passwor
 
 
 def write_house(tmp_path, port):
-    from tests.harness.edgeproc import write_edge_config
+    from harness.edgeproc import write_edge_config
     return set_language(write_edge_config(tmp_path / "edge.toml", "house-01", port,
                                           tmp_path / "state"), "en")
 

@@ -14,9 +14,9 @@ import pytest
 from edge import config as edge_cfg
 from edge.agent import Agent
 from edge.feature import Feature
-from edge.sdnotify import SystemdNotifier
-from tests.harness.edgeproc import start_edge
-from tests.harness.procs import wait_for
+from common.sdnotify import SystemdNotifier
+from harness.edgeproc import start_edge
+from harness.procs import wait_for
 
 WATCHDOG_USEC = 200_000  # pings every 0.1 s
 

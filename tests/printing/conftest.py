@@ -1,7 +1,7 @@
 import pytest
 
 from edge.printing.config import PrinterConfig
-from tests.harness.cups import CupsServer, FakeIppPrinter
+from harness.cups import CupsServer, FakeIppPrinter
 from tests.printing.rig import make_pdf, set_paper, wait_queue_ready
 
 

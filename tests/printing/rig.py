@@ -8,10 +8,10 @@ import time
 import urllib.request
 from pathlib import Path
 
-from edge import contract
+import protocol
 from edge.feature import ButtonPress, FeatureContext, Now
 from edge.lights import choose_lights
-from tests.harness.procs import wait_for
+from harness.procs import wait_for
 
 PERSONAL_TITLE = "Nguyen Van An - CCCD mat truoc.pdf"  # must never leave the Pi
 
@@ -39,7 +39,7 @@ class LoopAgent:
 
     def _emit(self, etype: str, data) -> None:
         assert threading.current_thread() is self._thread, "emit() off the main loop"
-        contract.build_event(contract.Event("house-01", "boot", len(self.events) + 1,
+        protocol.build_event(protocol.Event("house-01", "boot", len(self.events) + 1,
                                             int(time.time() * 1000), etype, dict(data)))
         self.events.append((etype, dict(data)))
 
@@ -87,7 +87,7 @@ class LoopAgent:
                     if self.panel:
                         self.panel.show(plan)
                     for feature in self.features:
-                        contract.check_metrics(feature.metrics(t))
+                        protocol.check_metrics(feature.metrics(t))
             except BaseException as exc:  # recorded so the test fails loudly
                 self.errors.append(exc)
         for feature in self.features:

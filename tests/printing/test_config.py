@@ -4,7 +4,7 @@ from pathlib import Path
 import pytest
 
 from edge.config import EdgeConfig
-from edge.settings import ConfigError, load_file, load_table
+from common.settings import ConfigError, load_file, load_table
 
 EXAMPLE = Path(__file__).resolve().parents[2] / "config" / "edge.example.toml"
 

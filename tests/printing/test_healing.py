@@ -9,7 +9,7 @@ import pytest
 from edge.feature import Now
 from edge.printing.core import CANCELED
 from edge.printing.feature import PrintFeature
-from tests.harness.procs import wait_for
+from harness.procs import wait_for
 from tests.printing.rig import LoopAgent, cups_conn, job_state, submit_held
 
 

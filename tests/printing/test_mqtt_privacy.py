@@ -5,10 +5,10 @@ import threading
 import paho.mqtt.client as mqtt
 import pytest
 
-from edge import contract
+import protocol
 from edge.printing.feature import PrintFeature
-from tests.harness.mosquitto import MosquittoBroker
-from tests.harness.procs import wait_for
+from harness.mosquitto import MosquittoBroker
+from harness.procs import wait_for
 from tests.printing.rig import PERSONAL_TITLE, LoopAgent, submit_held
 
 
@@ -20,7 +20,7 @@ def broker(tmp_path):
 
 def test_print_events_on_the_wire_carry_no_title_file_or_user(tmp_path, broker, print_cfg,
                                                                cupsd, pdf):
-    topics = contract.Topics()
+    topics = protocol.Topics()
     received, lock = [], threading.Lock()
     sub = mqtt.Client(mqtt.CallbackAPIVersion.VERSION2, client_id="central-test")
     sub.on_message = lambda _c, _u, m: (lock.acquire(), received.append(m.payload),
@@ -41,7 +41,7 @@ def test_print_events_on_the_wire_carry_no_title_file_or_user(tmp_path, broker, 
         agent.press()
         agent.wait_event("print.job_completed", 30)
         for seq, (etype, data) in enumerate(list(agent.events), 1):
-            payload = contract.build_event(contract.Event("house-01", "b1", seq, 1, etype, data))
+            payload = protocol.build_event(protocol.Event("house-01", "b1", seq, 1, etype, data))
             pub.publish(topics.event("house-01"), payload, qos=1).wait_for_publish(10)
         wait_for(lambda: len(received) == len(agent.events), 10, what="events delivered")
     finally:

@@ -5,7 +5,7 @@ from edge.config import PanelConfig
 from edge.feature import ButtonPress, Indicator
 from edge.lights import ATTENTION_PATTERNS, BLINK_WORKING, OFF, ON, LightPlan, choose_lights
 from edge.panel import Debouncer, GpioPanel, make_pin_factory
-from tests.harness.procs import wait_for
+from harness.procs import wait_for
 
 PINS = dict(print_button=5, help_button=6, green_light=17, amber_light=27, red_light=22,
             help_light=23, buzzer=24)

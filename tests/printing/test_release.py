@@ -8,7 +8,7 @@ import pytest
 from edge.feature import ButtonPress, CopyRequest, Now
 from edge.printing.core import CANCELED, HELD
 from edge.printing.feature import PrintFeature
-from tests.harness.procs import wait_for
+from harness.procs import wait_for
 from tests.printing.rig import (PERSONAL_TITLE, LoopAgent, job_state, set_paper,
                                 submit_held)
 

@@ -1,7 +1,7 @@
 """Scan tests run against real libsane limited to its `test` backend."""
 from __future__ import annotations
 
-from tests.harness.sane import TEST_CONF, use_test_backend
+from harness.sane import TEST_CONF, use_test_backend
 
 SANE_DIR = use_test_backend()  # before the first sane.init() in this process
 

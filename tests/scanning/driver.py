@@ -9,12 +9,12 @@ import queue
 import time
 from pathlib import Path
 
-from edge import contract
+import protocol
 from edge.config import EdgeConfig
 from edge.feature import ButtonPress, CopyRequest, FeatureContext, Now
 from edge.scanning.feature import build
-from edge.settings import load_table
-from tests.harness.procs import free_port
+from common.settings import load_table
+from harness.procs import free_port
 
 
 def _merge(base: dict, extra: dict) -> dict:
@@ -50,7 +50,7 @@ class ScanAgent:
 
     def _emit(self, etype: str, data) -> None:
         # Every event must pass the MQTT contract (types, keys, no MAC-like strings).
-        contract.build_event(contract.Event("test-house", "b", 1, 0, etype, dict(data)))
+        protocol.build_event(protocol.Event("test-house", "b", 1, 0, etype, dict(data)))
         self.events.append((etype, dict(data)))
 
     def now(self) -> Now:

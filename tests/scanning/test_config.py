@@ -8,7 +8,7 @@ import pytest
 
 from edge.config import EdgeConfig
 from edge.scanning.config import ScannerConfig
-from edge.settings import ConfigError, load_table
+from common.settings import ConfigError, load_table
 
 EXAMPLE = Path(__file__).resolve().parents[2] / "config" / "edge.example.toml"
 

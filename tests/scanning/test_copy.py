@@ -5,8 +5,8 @@ import cups
 import pytest
 from pypdf import PdfReader
 
-from tests.harness.cups import CupsServer
-from tests.harness.procs import wait_for
+from harness.cups import CupsServer
+from harness.procs import wait_for
 
 
 @pytest.fixture(scope="module")

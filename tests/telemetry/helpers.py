@@ -13,8 +13,8 @@ from paho.mqtt.enums import CallbackAPIVersion
 from central import config as central_config
 from central.collector import Collector
 from central.store import Store
-from tests.harness.edgeproc import write_central_config
-from tests.harness.procs import free_port, wait_for
+from harness.edgeproc import write_central_config
+from harness.procs import free_port, wait_for
 
 
 def start_collector(tmp_path: Path, port: int, **ingest) -> Collector:

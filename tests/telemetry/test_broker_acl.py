@@ -5,12 +5,12 @@ import pytest
 
 from central.broker_admin import add_house, ensure_acl
 from central.cli import main as central_main
-from edge import contract
-from tests.harness.mosquitto import MosquittoBroker
-from tests.harness.procs import wait_for
+import protocol
+from harness.mosquitto import MosquittoBroker
+from harness.procs import wait_for
 from tests.telemetry.helpers import WireClient
 
-T = contract.Topics()
+T = protocol.Topics()
 
 
 @pytest.fixture
@@ -34,7 +34,7 @@ def secured(tmp_path):
 
 
 def sample(house: str, seq: int) -> bytes:
-    return contract.build_telemetry(contract.Telemetry(house, "b", seq, 1, {"a": seq}))
+    return protocol.build_telemetry(protocol.Telemetry(house, "b", seq, 1, {"a": seq}))
 
 
 def test_a_house_cannot_publish_under_another_houses_id(secured):
@@ -54,8 +54,8 @@ def test_a_house_cannot_read_another_houses_commands(secured):
     snoop.subscribe(f"{T.root}/house-01/cmd/#")
     snoop.subscribe(f"{T.root}/house-02/cmd/#")
     for house in ("house-01", "house-02"):
-        central.publish(T.cmd(house, "ping"), contract.build_command(
-            contract.Command("ping", f"r-{house}", 0)))
+        central.publish(T.cmd(house, "ping"), protocol.build_command(
+            protocol.Command("ping", f"r-{house}", 0)))
     wait_for(lambda: snoop.on("house-02/cmd/ping"), 10, what="house-02's own command")
     assert snoop.on("house-01/cmd") == []
 

@@ -6,13 +6,13 @@ import time
 import pytest
 
 from edge import config as edge_settings
-from edge import contract
+import protocol
 from edge.agent import Agent
 from edge.feature import Feature
-from tests.harness.procs import wait_for
+from harness.procs import wait_for
 from tests.telemetry.helpers import WireClient
 
-T = contract.Topics()
+T = protocol.Topics()
 PRINT_PIN = 17
 
 
@@ -54,12 +54,12 @@ def central(broker, agent):
 
 
 def send(client: WireClient, name: str, req_id: str, **args) -> None:
-    client.publish(T.cmd("house-01", name), contract.build_command(contract.Command(
+    client.publish(T.cmd("house-01", name), protocol.build_command(protocol.Command(
         name, req_id, int((time.time() + 60) * 1000), args)))
 
 
-def results(client: WireClient) -> list[contract.CommandResult]:
-    return [contract.parse_cmd_result(p) for p in client.on("/cmd_result")]
+def results(client: WireClient) -> list[protocol.CommandResult]:
+    return [protocol.parse_cmd_result(p) for p in client.on("/cmd_result")]
 
 
 def test_a_remote_press_takes_the_same_path_as_the_physical_button(agent, central, mock_pins):

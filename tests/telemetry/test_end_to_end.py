@@ -5,13 +5,13 @@ from __future__ import annotations
 import pytest
 
 from edge import config as edge_config
-from edge import contract
+import protocol
 from edge.agent import Agent
 from edge.outbox import Outbox
-from tests.harness.procs import wait_for
+from harness.procs import wait_for
 from tests.telemetry.helpers import WireClient, start_collector, stored_seqs
 
-ROOT = contract.Topics()
+ROOT = protocol.Topics()
 
 
 @pytest.fixture
@@ -56,10 +56,10 @@ def test_after_an_outage_live_samples_go_before_the_paced_compressed_backlog(
              what="the whole backlog stored")
     order = [(t.rsplit("/", 1)[1], p) for t, p in wire.seen
              if t.endswith(("/history", "/telemetry"))]
-    batches = [contract.parse_history(p, "house-01") for k, p in order if k == "history"]
+    batches = [protocol.parse_history(p, "house-01") for k, p in order if k == "history"]
     assert all(len(b) <= 60 for b in batches)
     first_live = next(i for i, (k, p) in enumerate(order)
-                      if k == "telemetry" and contract.parse_telemetry(p).seq > 300)
+                      if k == "telemetry" and protocol.parse_telemetry(p).seq > 300)
     last_batch = max(i for i, (k, _) in enumerate(order) if k == "history")
     assert first_live < last_batch  # live first: the backlog did not hold it back
     wire.close()
@@ -71,10 +71,10 @@ def test_a_gap_outliving_the_reorder_window_makes_central_ask_for_a_resend(
     house = WireClient(broker.port)
     house.subscribe(f"{ROOT.root}/house-07/cmd/+")
     for seq in (1, 2, 6):
-        house.publish(ROOT.telemetry("house-07"), contract.build_telemetry(contract.Telemetry(
+        house.publish(ROOT.telemetry("house-07"), protocol.build_telemetry(protocol.Telemetry(
             "house-07", "b", seq, 1_764_000_000_000, {"a": seq})))
     asked = wait_for(lambda: house.on("/cmd/resend"), 15, what="a resend command")
-    cmd = contract.parse_command("resend", asked[0])
+    cmd = protocol.parse_command("resend", asked[0])
     assert dict(cmd.args) == {"from": 3, "to": 5}
     assert collector.store.acked()["house-07"] == 2
     house.close()

@@ -8,16 +8,16 @@ import zlib
 import pytest
 
 from central.store import Received, Store
-from edge import contract
-from tests.harness.procs import wait_for
+import protocol
+from harness.procs import wait_for
 from tests.telemetry.helpers import WireClient, start_collector, stored_seqs
 
-T = contract.Topics()
+T = protocol.Topics()
 BOOT = "3c75032514c74c58a7f848719086ec3c"
 
 
-def tele(seq: int, house: str = "house-01", **kw) -> contract.Telemetry:
-    return contract.Telemetry(house, BOOT, seq, 1_764_000_000_000 + seq, {"a.total": seq}, **kw)
+def tele(seq: int, house: str = "house-01", **kw) -> protocol.Telemetry:
+    return protocol.Telemetry(house, BOOT, seq, 1_764_000_000_000 + seq, {"a.total": seq}, **kw)
 
 
 def deep(n: int):
@@ -31,8 +31,8 @@ BAD = {
     "bad_version": (T.telemetry("house-01"), json.dumps(
         {"v": 9, "house": "house-01", "boot": BOOT, "seq": 7, "ts": 1, "metrics": {}}).encode()),
     "too_large": (T.event("house-01"), b'{"v":1,"pad":"' + b"x" * (1024 * 1024) + b'"}'),
-    "house_mismatch": (T.telemetry("house-01"), contract.build_telemetry(tele(7, "house-02"))),
-    "privacy": (T.telemetry("house-01"), contract.build_telemetry(tele(7)).replace(
+    "house_mismatch": (T.telemetry("house-01"), protocol.build_telemetry(tele(7, "house-02"))),
+    "privacy": (T.telemetry("house-01"), protocol.build_telemetry(tele(7)).replace(
         b'"a.total":7', b'"a.total":"aa:bb:cc:dd:ee:ff"')),
 }
 
@@ -53,7 +53,7 @@ def test_bad_payloads_are_counted_by_reason_and_good_ones_between_them_all_store
             {"v": 1, "house": "house-01", "boot": BOOT, "seq": 99, "ts": 1, "type": "x.y",
              "data": deep(40)}).encode()), (T.history("house-01"), zlib.compress(os.urandom(500)))]:
         seq += 1
-        house.publish(T.telemetry("house-01"), contract.build_telemetry(tele(seq)))
+        house.publish(T.telemetry("house-01"), protocol.build_telemetry(tele(seq)))
         house.publish(topic, payload)
     wait_for(lambda: len(stored_seqs(tmp_path / "central.sqlite", "house-01")) == seq, 15,
              what="every good sample stored")
@@ -68,9 +68,9 @@ def test_bad_payloads_are_counted_by_reason_and_good_ones_between_them_all_store
 def test_a_history_batch_is_stored_row_by_row_and_acknowledged(tmp_path, broker, collector):
     house = WireClient(broker.port)
     house.subscribe(T.ack("house-01"))
-    house.publish(T.history("house-01"), contract.build_history(
+    house.publish(T.history("house-01"), protocol.build_history(
         "house-01", [tele(s) for s in range(1, 61)]))
-    wait_for(lambda: [contract.parse_ack(p).seq for p in house.on("/ack")].count(60), 15,
+    wait_for(lambda: [protocol.parse_ack(p).seq for p in house.on("/ack")].count(60), 15,
              what="an ack for the whole batch")
     assert stored_seqs(tmp_path / "central.sqlite", "house-01") == list(range(1, 61))
     house.close()
@@ -89,8 +89,8 @@ def write(store: Store, *messages) -> dict:
     return store.write_batch([Received(m, 1) for m in messages])
 
 
-def status(oldest: int) -> contract.Status:
-    return contract.Status("house-01", True, BOOT, 1, "0.1.0", "", oldest)
+def status(oldest: int) -> protocol.Status:
+    return protocol.Status("house-01", True, BOOT, 1, "0.1.0", "", oldest)
 
 
 def test_a_live_sample_after_an_outage_does_not_ack_the_backlog_below_it(store):
@@ -131,6 +131,6 @@ def test_unsynchronised_samples_are_retimed_from_the_first_synchronised_one(stor
 
 
 def test_samples_of_another_boot_are_not_retimed_by_this_boots_anchor(store):
-    other = contract.Telemetry("house-01", "other-boot", 1, 5, {"a": 1}, "none", 10_000)
+    other = protocol.Telemetry("house-01", "other-boot", 1, 5, {"a": 1}, "none", 10_000)
     write(store, other, tele(2, tq="ntp", mono=70_000))
     assert store.db.execute("SELECT ts, tq FROM messages WHERE seq = 1").fetchone() == (5, "none")

@@ -6,7 +6,7 @@ import signal
 import sqlite3
 import sys
 
-from tests.harness.procs import Proc, wait_for
+from harness.procs import Proc, wait_for
 
 KILLS = 50
 

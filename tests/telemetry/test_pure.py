@@ -7,60 +7,60 @@ import zlib
 
 import pytest
 
-from edge import contract
-from edge.clock import PLAUSIBLE_AFTER_MS, ClockReading, clock_quality
+import protocol
+from common.clock import PLAUSIBLE_AFTER_MS, ClockReading, clock_quality
 from edge.commands import CommandBook
 from edge.feature import CommandOutcome, Feature, Now
-from edge.mqtt_link import backoff_delay, first_delay
+from common.mqtt_link import backoff_delay, first_delay
 from edge.publisher import TokenBucket
 
 BOOT = "3c75032514c74c58a7f848719086ec3c"
 
 
 def rows(n: int, start: int = 1) -> list:
-    return [contract.Telemetry("house-01", BOOT, s, 1_764_000_000_000 + s, {"a.total": s})
+    return [protocol.Telemetry("house-01", BOOT, s, 1_764_000_000_000 + s, {"a.total": s})
             for s in range(start, start + n)]
 
 
 def test_a_history_batch_round_trips_through_zlib():
-    batch = rows(59) + [contract.Event("house-01", BOOT, 60, 1, "help.requested", {"k": 1})]
-    parsed = contract.parse_history(contract.build_history("house-01", batch), "house-01")
+    batch = rows(59) + [protocol.Event("house-01", BOOT, 60, 1, "help.requested", {"k": 1})]
+    parsed = protocol.parse_history(protocol.build_history("house-01", batch), "house-01")
     assert [m.seq for m in parsed] == list(range(1, 61))
-    assert isinstance(parsed[-1], contract.Event)
+    assert isinstance(parsed[-1], protocol.Event)
 
 
 def test_a_history_batch_is_much_smaller_than_its_rows_sent_one_by_one():
     batch = rows(60)
-    single = sum(len(contract.build_telemetry(r)) for r in batch)
-    assert len(contract.build_history("house-01", batch)) * 4 < single
+    single = sum(len(protocol.build_telemetry(r)) for r in batch)
+    assert len(protocol.build_history("house-01", batch)) * 4 < single
 
 
 def test_a_history_batch_over_sixty_rows_is_refused():
-    with pytest.raises(contract.PayloadError):
-        contract.build_history("house-01", rows(61))
+    with pytest.raises(protocol.PayloadError):
+        protocol.build_history("house-01", rows(61))
 
 
 def test_a_zip_bomb_is_refused_as_too_large():
     raw = b'{"v":1,"house":"house-01","rows":[' + b" " * (4 * 1024 * 1024) + b"]}"
-    with pytest.raises(contract.PayloadError) as err:
-        contract.parse_history(zlib.compress(raw, 9), "house-01")
+    with pytest.raises(protocol.PayloadError) as err:
+        protocol.parse_history(zlib.compress(raw, 9), "house-01")
     assert err.value.reason == "too_large"
 
 
 def test_a_history_batch_from_another_house_is_refused():
-    with pytest.raises(contract.PayloadError) as err:
-        contract.parse_history(contract.build_history("house-02", rows(2)), "house-01")
+    with pytest.raises(protocol.PayloadError) as err:
+        protocol.parse_history(protocol.build_history("house-02", rows(2)), "house-01")
     assert err.value.reason == "house_mismatch"
 
 
 def test_a_roll_up_says_which_seqs_it_stands_for():
-    t = contract.Telemetry("house-01", BOOT, 10, 5, {"a": 1}, upto=24)
-    assert contract.parse_telemetry(contract.build_telemetry(t), "house-01").upto == 24
+    t = protocol.Telemetry("house-01", BOOT, 10, 5, {"a": 1}, upto=24)
+    assert protocol.parse_telemetry(protocol.build_telemetry(t), "house-01").upto == 24
 
 
 def test_the_first_synchronised_row_carries_mono_as_an_anchor():
-    t = contract.Telemetry("house-01", BOOT, 10, 5, {"a": 1}, "ntp", 123)
-    obj = json.loads(contract.build_telemetry(t))
+    t = protocol.Telemetry("house-01", BOOT, 10, 5, {"a": 1}, "ntp", 123)
+    obj = json.loads(protocol.build_telemetry(t))
     assert obj["mono"] == 123 and "tq" not in obj
 
 
@@ -114,7 +114,7 @@ class HelpDesk(Feature):
 
 
 def command(name: str, req_id: str = "r1", expires_at: int = 0, **args) -> bytes:
-    return contract.build_command(contract.Command(name, req_id, expires_at, args))
+    return protocol.build_command(protocol.Command(name, req_id, expires_at, args))
 
 
 NOW = Now(1_764_000_000.0, 100.0)
@@ -181,8 +181,8 @@ def test_press_with_bad_arguments_is_refused_and_presses_nothing(args):
 
 
 def test_a_live_sample_is_compressed_when_that_is_smaller_and_still_parses():
-    big = contract.Telemetry("house-01", BOOT, 5, 1, {f"m.n{i}.total": i for i in range(30)})
-    plain = contract.build_telemetry(big)
-    packed = contract.pack(plain)
+    big = protocol.Telemetry("house-01", BOOT, 5, 1, {f"m.n{i}.total": i for i in range(30)})
+    plain = protocol.build_telemetry(big)
+    packed = protocol.pack(plain)
     assert len(packed) < len(plain)
-    assert contract.parse_telemetry(packed, "house-01") == contract.parse_telemetry(plain)
+    assert protocol.parse_telemetry(packed, "house-01") == protocol.parse_telemetry(plain)

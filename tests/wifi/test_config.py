@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from edge.settings import ConfigError, load_table
+from common.settings import ConfigError, load_table
 from edge.wifi.config import WifiConfig
 
 ROOT = Path(__file__).resolve().parents[2]

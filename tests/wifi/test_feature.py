@@ -11,14 +11,14 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from edge import contract
+import protocol
 from edge.config import EdgeConfig
 from edge.feature import FeatureContext, Now
 from edge.wifi.config import HostapdConfig, WifiConfig
 from edge.wifi.feature import WifiFeature, build
 from edge.wifi.observations import Connected, Disconnected, Snapshot, SourceHealth, Station
 from tests.wifi.conftest import DATA
-from tests.harness.fakehostapd import FakeHostapd
+from harness.fakehostapd import FakeHostapd
 
 HCM = ZoneInfo("Asia/Ho_Chi_Minh")
 MIDNIGHT = datetime(2026, 3, 14, tzinfo=HCM).timestamp()
@@ -158,7 +158,7 @@ def test_telemetry_counts_clients_sessions_and_today(harness):
     f.handle(Disconnected(SRC, B), at(400))
     f.tick(at(500))
     m = f.metrics(at(500))
-    contract.check_metrics(m)
+    protocol.check_metrics(m)
     assert {k: m[k] for k in ("wifi.clients", "wifi.sessions.active", "wifi.sessions.total",
                               "wifi.session_seconds.total", "wifi.unique.today",
                               "wifi.new.today", "wifi.returning.today", "wifi.source_ok")} == {
@@ -242,7 +242,7 @@ def test_the_status_command_reports_counts_and_failing_sources(harness):
     f.handle(SourceHealth("iw", False, "iw not found"), at(0))
     f.handle(Connected(SRC, A), at(1))
     outcome = f.on_command("wifi_status", {}, at(2))
-    contract.check_data({"detail": outcome.detail})
+    protocol.check_data({"detail": outcome.detail})
     assert outcome.ok and outcome.detail["clients"] == 1
     assert outcome.detail["sources_down"] == ["iw"]
     assert f.on_command("reboot", {}, at(3)) is None
@@ -273,7 +273,7 @@ def assert_no_mac(blob: bytes, where: str) -> None:
     for mac in (A, B, C, TV):
         for form in mac_forms(mac):
             assert form not in blob, f"a MAC address ({len(form)}-byte form) is in {where}"
-    assert not contract.MAC_LIKE.search(blob.decode("latin-1")), f"MAC-like text in {where}"
+    assert not protocol.MAC_LIKE.search(blob.decode("latin-1")), f"MAC-like text in {where}"
 
 
 def test_no_mac_address_reaches_mqtt_payloads_logs_or_disk(tmp_path, caplog):
@@ -299,12 +299,12 @@ def test_no_mac_address_reaches_mqtt_payloads_logs_or_disk(tmp_path, caplog):
     g.feature.stop()
     published = b""
     for seq, metrics in enumerate(telemetry, 1):
-        published += contract.build_telemetry(
-            contract.Telemetry("house-01", "boot", seq, 1, metrics))
+        published += protocol.build_telemetry(
+            protocol.Telemetry("house-01", "boot", seq, 1, metrics))
     events = h.events + g.events
     assert [kind for kind, _ in events] == ["wifi.daily"]
     for seq, (kind, data) in enumerate(events, 1):
-        published += contract.build_event(contract.Event("house-01", "boot", seq, 1, kind, data))
+        published += protocol.build_event(protocol.Event("house-01", "boot", seq, 1, kind, data))
     assert_no_mac(published, "published payloads")
     files = [p for p in tmp_path.rglob("*") if p.is_file()]
     assert {p.name for p in files} >= {"key", "wifi.sqlite3"}

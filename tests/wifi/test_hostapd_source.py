@@ -10,8 +10,8 @@ import pytest
 from edge.wifi.config import HostapdConfig
 from edge.wifi.hostapd import HostapdSource
 from edge.wifi.observations import Connected, Disconnected, Snapshot, SourceHealth
-from tests.harness.procs import wait_for
-from tests.harness.fakehostapd import FakeHostapd
+from harness.procs import wait_for
+from harness.fakehostapd import FakeHostapd
 
 PHONE = "6a:3f:91:0c:7d:12"
 LAPTOP = "f2:18:98:4c:aa:01"

@@ -12,7 +12,7 @@ from edge.wifi.meter import ByteMeter
 from edge.wifi.openwrt import SessionExpired, parse_clients, parse_reply
 from edge.wifi.observations import SourceError
 from tests.wifi.conftest import data
-from tests.harness.fakehostapd import sta_block
+from harness.fakehostapd import sta_block
 
 PHONE = "6a:3f:91:0c:7d:12"
 

@@ -16,7 +16,7 @@ from edge.wifi.iw import IwStationDump
 from edge.wifi.observations import Snapshot, SourceError, SourceHealth
 from edge.wifi.openwrt import UbusClients
 from edge.wifi.sources import SOURCES, PollingSource, build_sources
-from tests.harness.procs import free_port, wait_for
+from harness.procs import free_port, wait_for
 from tests.wifi.conftest import DATA, data
 from tests.wifi.fakeubus import FakeUbus
 

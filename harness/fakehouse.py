@@ -7,7 +7,7 @@ import uuid
 
 import paho.mqtt.client as mqtt
 
-from edge import contract
+import protocol
 
 from .procs import LOOPBACK, wait_for
 
@@ -15,8 +15,8 @@ from .procs import LOOPBACK, wait_for
 class FakeHouse:
     """Publishes status, telemetry and events like an edge agent; records commands it gets."""
 
-    def __init__(self, broker_port: int, house: str, root: str = contract.DEFAULT_ROOT):
-        self.house, self.topics = house, contract.Topics(root)
+    def __init__(self, broker_port: int, house: str, root: str = protocol.DEFAULT_ROOT):
+        self.house, self.topics = house, protocol.Topics(root)
         self.boot = uuid.uuid4().hex
         self.seq = 0
         self.commands: queue.Queue = queue.Queue()
@@ -29,7 +29,7 @@ class FakeHouse:
         self.client.subscribe(f"{self.topics.root}/{house}/cmd/+", qos=1)
 
     def _status(self, online: bool, reason: str = "") -> bytes:
-        return contract.build_status(contract.Status(self.house, online, self.boot,
+        return protocol.build_status(protocol.Status(self.house, online, self.boot,
                                                      int(time.time() * 1000), "0.1.0", reason))
 
     def _send(self, topic: str, payload: bytes, retain: bool = False) -> None:
@@ -46,13 +46,13 @@ class FakeHouse:
 
     def telemetry(self, metrics: dict, ts: int | None = None) -> int:
         self.seq += 1
-        self._send(self.topics.telemetry(self.house), contract.build_telemetry(contract.Telemetry(
+        self._send(self.topics.telemetry(self.house), protocol.build_telemetry(protocol.Telemetry(
             self.house, self.boot, self.seq, ts or int(time.time() * 1000), metrics)))
         return self.seq
 
     def event(self, type_: str, data: dict | None = None, ts: int | None = None) -> int:
         self.seq += 1
-        self._send(self.topics.event(self.house), contract.build_event(contract.Event(
+        self._send(self.topics.event(self.house), protocol.build_event(protocol.Event(
             self.house, self.boot, self.seq, ts or int(time.time() * 1000), type_, data or {})))
         return self.seq
 

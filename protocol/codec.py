@@ -1,245 +1,19 @@
-"""The MQTT contract v1: topics, payloads and their validation (docs/protocol.md).
+"""Building and parsing payloads: JSON (and zlib for backlog batches), checked both ways.
 
-The only place a topic string is formatted or a payload built or parsed; edge and
-central both import it. Standard library only.
+Standard library only. Builders refuse what parsers would refuse, so a bad value is
+caught on the side that made it.
 """
 from __future__ import annotations
 
 import json
-import math
-import re
 import zlib
-from dataclasses import dataclass, field
-from typing import Any, Mapping
+from typing import Any
 
-SCHEMA_VERSION = 1
-DEFAULT_ROOT = "culturehouse/v1"
-HOUSE_ID = re.compile(r"^[a-z0-9-]{1,32}$")
-RESERVED_IDS = frozenset({"central"})  # {root}/central/... belongs to the collector
-METRIC_NAME = re.compile(r"^[a-z0-9_]+(\.[a-z0-9_]+)*$")
-EVENT_TYPE = METRIC_NAME
-COMMAND_NAME = re.compile(r"^[a-z0-9_]{1,32}$")
-MAX_PAYLOAD = 64 * 1024
-MAX_STRING = 200
-MAX_LIST = 64
-MAX_METRICS = 500
-MAX_HISTORY_ROWS = 60  # rows in one backlog batch
-MAX_HISTORY_RAW = 1024 * 1024  # a batch inflated: refuse zip bombs
-# Nothing that looks like a MAC address may ever leave a house (privacy by design).
-MAC_LIKE = re.compile(r"(?i)(?<![0-9a-f])[0-9a-f]{2}([:-])(?:[0-9a-f]{2}\1){4}[0-9a-f]{2}(?![0-9a-f])")
-
-KINDS = ("status", "telemetry", "event", "history", "cmd", "cmd_result", "ack")
-CLOCK_QUALITY = ("ntp", "none")
-
-
-class PayloadError(ValueError):
-    """A payload or topic that breaks the contract; `reason` is a short stable code."""
-
-    def __init__(self, reason: str, detail: str = ""):
-        self.reason = reason
-        super().__init__(f"{reason}: {detail}" if detail else reason)
-
-
-def is_house_id(text: str) -> bool:
-    return bool(HOUSE_ID.match(text)) and text not in RESERVED_IDS
-
-
-@dataclass(frozen=True)
-class Topics:
-    """Topic names under one root (default culturehouse/v1)."""
-
-    root: str = DEFAULT_ROOT
-
-    def status(self, house: str) -> str:
-        return f"{self.root}/{house}/status"
-
-    def telemetry(self, house: str) -> str:
-        return f"{self.root}/{house}/telemetry"
-
-    def event(self, house: str) -> str:
-        return f"{self.root}/{house}/event"
-
-    def history(self, house: str) -> str:
-        return f"{self.root}/{house}/history"
-
-    def cmd(self, house: str, name: str) -> str:
-        return f"{self.root}/{house}/cmd/{name}"
-
-    def cmd_result(self, house: str) -> str:
-        return f"{self.root}/{house}/cmd_result"
-
-    def ack(self, house: str) -> str:
-        return f"{self.root}/{house}/ack"
-
-    def central_status(self) -> str:
-        return f"{self.root}/central/status"
-
-    def central_alerts(self) -> str:
-        """Central's open alerts, retained (for other tools and a second dashboard)."""
-        return f"{self.root}/central/alerts"
-
-    def edge_subscriptions(self, house: str) -> list[str]:
-        """What an edge agent subscribes to (its own commands and ack, central's status)."""
-        return [f"{self.root}/{house}/cmd/+", self.ack(house), self.central_status()]
-
-    def central_subscriptions(self) -> list[str]:
-        """What the collector subscribes to: everything houses send up."""
-        return [f"{self.root}/+/{kind}" for kind in ("status", "telemetry", "event", "history",
-                                                          "cmd_result")]
-
-    def parse(self, topic: str) -> tuple[str, str, str | None]:
-        """Split a topic into (house, kind, command name or None); PayloadError if foreign."""
-        prefix = self.root + "/"
-        if not topic.startswith(prefix):
-            raise PayloadError("bad_topic", "outside the topic root")
-        parts = topic[len(prefix):].split("/")
-        if parts[0] == "central":
-            return "central", parts[1] if len(parts) > 1 else "", None
-        if not is_house_id(parts[0]):
-            raise PayloadError("bad_house", "house id does not match [a-z0-9-]{1,32}")
-        if len(parts) == 3 and parts[1] == "cmd" and COMMAND_NAME.match(parts[2]):
-            return parts[0], "cmd", parts[2]
-        if len(parts) == 2 and parts[1] in KINDS and parts[1] != "cmd":
-            return parts[0], parts[1], None
-        raise PayloadError("bad_topic", "unknown topic kind")
-
-
-# ----- payload dataclasses --------------------------------------------------------------
-
-@dataclass(frozen=True)
-class Status:
-    house: str
-    online: bool
-    boot: str
-    ts: int
-    version: str = ""
-    reason: str = ""  # "" while online; "stopped" on a clean stop; "lost" in the will
-    oldest: int = 0  # oldest seq still in the edge's outbox (next seq if empty); 0 = unsaid
-
-
-@dataclass(frozen=True)
-class Telemetry:
-    house: str
-    boot: str
-    seq: int
-    ts: int
-    metrics: Mapping[str, Any]
-    tq: str = "ntp"  # clock quality: "none" until the system clock is synchronised
-    mono: int | None = None  # monotonic ms of this boot: while tq is "none", and once after sync
-    upto: int | None = None  # a roll-up of the samples seq..upto (outbox over its quota)
-
-
-@dataclass(frozen=True)
-class Event:
-    house: str
-    boot: str
-    seq: int
-    ts: int
-    type: str
-    data: Mapping[str, Any] = field(default_factory=dict)
-    tq: str = "ntp"
-    mono: int | None = None
-
-
-@dataclass(frozen=True)
-class Command:
-    name: str
-    req_id: str
-    expires_at: int  # unix ms; 0 = never
-    args: Mapping[str, Any] = field(default_factory=dict)
-
-
-@dataclass(frozen=True)
-class CommandResult:
-    req_id: str
-    name: str
-    ok: bool
-    detail: Any = None
-
-
-@dataclass(frozen=True)
-class Ack:
-    seq: int
-
-
-@dataclass(frozen=True)
-class CentralStatus:
-    online: bool
-    ts: int
-    max_backlog_rate: float = 5.0  # messages per second a house may use to replay backlog
-
-
-@dataclass(frozen=True)
-class AlertItem:
-    house: str
-    kind: str  # dotted lower-case words, e.g. house.offline
-    since: int  # unix ms the condition began
-    text: str  # Vietnamese
-    text_en: str = ""
-
-
-@dataclass(frozen=True)
-class CentralAlerts:
-    ts: int
-    alerts: tuple[AlertItem, ...] = ()
-
-
-# ----- building --------------------------------------------------------------------------
-
-def _check_scalar(value: Any, where: str) -> None:
-    if isinstance(value, bool) or value is None:
-        raise PayloadError("bad_value", f"{where}: booleans and null are not metric values")
-    if isinstance(value, (int, float)):
-        if isinstance(value, float) and not math.isfinite(value):
-            raise PayloadError("bad_value", f"{where}: not a finite number")
-        return
-    if isinstance(value, str):
-        if len(value) > MAX_STRING:
-            raise PayloadError("bad_value", f"{where}: string longer than {MAX_STRING}")
-        if MAC_LIKE.search(value):
-            raise PayloadError("privacy", f"{where}: looks like a MAC address")
-        return
-    raise PayloadError("bad_value", f"{where}: {type(value).__name__} is not allowed")
-
-
-def check_metrics(metrics: Mapping[str, Any]) -> None:
-    """Metric values are numbers, short strings, or flat lists of those."""
-    if not isinstance(metrics, Mapping):
-        raise PayloadError("bad_schema", "metrics must be an object")
-    if len(metrics) > MAX_METRICS:
-        raise PayloadError("bad_schema", f"more than {MAX_METRICS} metrics")
-    for name, value in metrics.items():
-        if not isinstance(name, str) or not METRIC_NAME.match(name):
-            raise PayloadError("bad_metric", "metric names are dotted lower-case words")
-        if isinstance(value, list):
-            if len(value) > MAX_LIST:
-                raise PayloadError("bad_value", f"{name}: list longer than {MAX_LIST}")
-            for item in value:
-                _check_scalar(item, name)
-        else:
-            _check_scalar(value, name)
-
-
-def check_data(data: Any, where: str = "data", depth: int = 0) -> None:
-    """Event data: a shallow JSON object of scalars, lists and small objects, no MACs."""
-    if depth > 3:
-        raise PayloadError("bad_schema", f"{where}: nested too deeply")
-    if isinstance(data, Mapping):
-        if len(data) > MAX_METRICS:
-            raise PayloadError("bad_schema", f"{where}: too many keys")
-        for key, value in data.items():
-            if not isinstance(key, str) or not METRIC_NAME.match(key):
-                raise PayloadError("bad_schema", f"{where}: keys are lower-case words")
-            check_data(value, f"{where}.{key}", depth + 1)
-    elif isinstance(data, list):
-        if len(data) > MAX_LIST:
-            raise PayloadError("bad_value", f"{where}: list longer than {MAX_LIST}")
-        for item in data:
-            check_data(item, where, depth + 1)
-    elif isinstance(data, bool) or data is None:
-        return
-    else:
-        _check_scalar(data, where)
+from .bounds import (CLOCK_QUALITY, EVENT_TYPE, MAX_HISTORY_RAW, MAX_HISTORY_ROWS, MAX_PAYLOAD,
+                     SCHEMA_VERSION, PayloadError, check_data, check_metrics, check_scalar,
+                     is_house_id)
+from .messages import (Ack, AlertItem, CentralAlerts, CentralStatus, Command, CommandResult, Event,
+                       Status, Telemetry)
 
 
 def _dump(obj: dict) -> bytes:
@@ -344,8 +118,8 @@ def build_central_alerts(c: CentralAlerts) -> bytes:
     for a in c.alerts:
         if not is_house_id(a.house) or not EVENT_TYPE.match(a.kind):
             raise PayloadError("bad_schema", "alert house or kind is malformed")
-        _check_scalar(a.text, "text")
-        _check_scalar(a.text_en, "text_en")
+        check_scalar(a.text, "text")
+        check_scalar(a.text_en, "text_en")
         items.append({"house": a.house, "kind": a.kind, "since": a.since, "text": a.text,
                       "text_en": a.text_en})
     obj = {"v": SCHEMA_VERSION, "ts": c.ts, "count": len(items), "alerts": items}

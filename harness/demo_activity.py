@@ -18,7 +18,7 @@ import paho.mqtt.client as mqtt
 from paho.mqtt.enums import CallbackAPIVersion
 from PIL import Image
 
-from edge import contract
+import protocol
 
 from .fakehostapd import FakeHostapd
 from .procs import LOOPBACK
@@ -46,7 +46,7 @@ class DemoActivity:
         self.hostapds = hostapds
         self.cups_server = cups_server
         self.rng = random.Random(seed)
-        self.topics = contract.Topics()
+        self.topics = protocol.Topics()
         self.client = mqtt.Client(CallbackAPIVersion.VERSION2, client_id="demo-citizens")
         self.client.connect(LOOPBACK, broker_port, 60)
         self.client.loop_start()
@@ -64,7 +64,7 @@ class DemoActivity:
         self.client.disconnect()
 
     def press(self, house: str, button: str, seconds: float = 0.2) -> None:
-        payload = contract.build_command(contract.Command(
+        payload = protocol.build_command(protocol.Command(
             "press", uuid.uuid4().hex, int((time.time() + 60) * 1000),
             {"button": button, "seconds": seconds}))
         self.client.publish(self.topics.cmd(house, "press"), payload, qos=1)

@@ -1,0 +1,97 @@
+"""The contract's bounds and value checks: names, sizes, the privacy filter, PayloadError.
+
+Standard library only; every other protocol module builds on it.
+"""
+from __future__ import annotations
+
+import math
+import re
+from typing import Any, Mapping
+
+SCHEMA_VERSION = 1
+DEFAULT_ROOT = "culturehouse/v1"
+HOUSE_ID = re.compile(r"^[a-z0-9-]{1,32}$")
+RESERVED_IDS = frozenset({"central"})  # {root}/central/... belongs to the collector
+METRIC_NAME = re.compile(r"^[a-z0-9_]+(\.[a-z0-9_]+)*$")
+EVENT_TYPE = METRIC_NAME
+COMMAND_NAME = re.compile(r"^[a-z0-9_]{1,32}$")
+MAX_PAYLOAD = 64 * 1024
+MAX_STRING = 200
+MAX_LIST = 64
+MAX_METRICS = 500
+MAX_HISTORY_ROWS = 60  # rows in one backlog batch
+MAX_HISTORY_RAW = 1024 * 1024  # a batch inflated: refuse zip bombs
+# Nothing that looks like a MAC address may ever leave a house (privacy by design).
+MAC_LIKE = re.compile(r"(?i)(?<![0-9a-f])[0-9a-f]{2}([:-])(?:[0-9a-f]{2}\1){4}[0-9a-f]{2}(?![0-9a-f])")
+
+KINDS = ("status", "telemetry", "event", "history", "cmd", "cmd_result", "ack")
+CLOCK_QUALITY = ("ntp", "none")
+
+
+class PayloadError(ValueError):
+    """A payload or topic that breaks the contract; `reason` is a short stable code."""
+
+    def __init__(self, reason: str, detail: str = ""):
+        self.reason = reason
+        super().__init__(f"{reason}: {detail}" if detail else reason)
+
+
+def is_house_id(text: str) -> bool:
+    return bool(HOUSE_ID.match(text)) and text not in RESERVED_IDS
+
+
+def check_scalar(value: Any, where: str) -> None:
+    if isinstance(value, bool) or value is None:
+        raise PayloadError("bad_value", f"{where}: booleans and null are not metric values")
+    if isinstance(value, (int, float)):
+        if isinstance(value, float) and not math.isfinite(value):
+            raise PayloadError("bad_value", f"{where}: not a finite number")
+        return
+    if isinstance(value, str):
+        if len(value) > MAX_STRING:
+            raise PayloadError("bad_value", f"{where}: string longer than {MAX_STRING}")
+        if MAC_LIKE.search(value):
+            raise PayloadError("privacy", f"{where}: looks like a MAC address")
+        return
+    raise PayloadError("bad_value", f"{where}: {type(value).__name__} is not allowed")
+
+
+def check_metrics(metrics: Mapping[str, Any]) -> None:
+    """Metric values are numbers, short strings, or flat lists of those."""
+    if not isinstance(metrics, Mapping):
+        raise PayloadError("bad_schema", "metrics must be an object")
+    if len(metrics) > MAX_METRICS:
+        raise PayloadError("bad_schema", f"more than {MAX_METRICS} metrics")
+    for name, value in metrics.items():
+        if not isinstance(name, str) or not METRIC_NAME.match(name):
+            raise PayloadError("bad_metric", "metric names are dotted lower-case words")
+        if isinstance(value, list):
+            if len(value) > MAX_LIST:
+                raise PayloadError("bad_value", f"{name}: list longer than {MAX_LIST}")
+            for item in value:
+                check_scalar(item, name)
+        else:
+            check_scalar(value, name)
+
+
+def check_data(data: Any, where: str = "data", depth: int = 0) -> None:
+    """Event data: a shallow JSON object of scalars, lists and small objects, no MACs."""
+    if depth > 3:
+        raise PayloadError("bad_schema", f"{where}: nested too deeply")
+    if isinstance(data, Mapping):
+        if len(data) > MAX_METRICS:
+            raise PayloadError("bad_schema", f"{where}: too many keys")
+        for key, value in data.items():
+            if not isinstance(key, str) or not METRIC_NAME.match(key):
+                raise PayloadError("bad_schema", f"{where}: keys are lower-case words")
+            check_data(value, f"{where}.{key}", depth + 1)
+    elif isinstance(data, list):
+        if len(data) > MAX_LIST:
+            raise PayloadError("bad_value", f"{where}: list longer than {MAX_LIST}")
+        for item in data:
+            check_data(item, where, depth + 1)
+    elif isinstance(data, bool) or data is None:
+        return
+    else:
+        check_scalar(data, where)
+
