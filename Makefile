@@ -12,7 +12,7 @@ APT_PACKAGES := cups cups-client cups-ipp-utils cups-filters libcups2-dev \
 	python3 python3-venv python3-dev build-essential pkg-config \
 	avahi-daemon dbus systemd chromium chromium-driver
 
-.PHONY: setup system-packages venv demo test bench clean
+.PHONY: setup system-packages venv demo test test-pure bench clean
 
 setup: system-packages venv
 
@@ -41,6 +41,10 @@ demo: setup
 # Debian's ippeveprinter needs for DNS-SD write where only root may.
 test: setup
 	$(SUDO) timeout --kill-after=30 3000 $(VPY) -m pytest -p no:cacheprovider
+
+# The fast part alone (decisions, parsers, contract; no server started): about 10 s.
+test-pure: venv
+	$(VPY) -m pytest -p no:cacheprovider -m pure -q
 
 bench: setup
 	$(SUDO) $(VPY) -m bench

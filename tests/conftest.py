@@ -124,6 +124,29 @@ def central_app(tmp_path, broker):
     thread.join(5)
 
 
+# Fixtures that start a real server, device backend or daemon: a test that uses one is an
+# integration test; every other test is pure (plain values, in-process, well under a second).
+REAL_FIXTURES = frozenset({
+    "broker", "cups_server", "fake_printer", "printer", "cupsd", "print_cfg", "edge_config",
+    "edge_process", "central_app", "make_central", "dashboard", "client", "houses",
+    "sane_devices", "agent_factory", "agent", "browser", "demo", "hostapd", "fake_hostapd",
+})
+
+
+def pytest_collection_modifyitems(config, items):
+    """Mark each test `integration` or `pure` (`pytest -m pure` runs the fast part alone).
+
+    A module may also say `pytestmark = pytest.mark.integration` when its tests start real
+    components without these fixtures.
+    """
+    for item in items:
+        if item.get_closest_marker("integration") is None and \
+                REAL_FIXTURES.isdisjoint(getattr(item, "fixturenames", ())):
+            item.add_marker(pytest.mark.pure)
+        elif item.get_closest_marker("integration") is None:
+            item.add_marker(pytest.mark.integration)
+
+
 def pytest_sessionfinish(session, exitstatus):
     session.config.stash[EXIT_STATUS] = int(exitstatus)
 

@@ -7,6 +7,8 @@ from edge.lights import ATTENTION_PATTERNS, BLINK_WORKING, OFF, ON, LightPlan, c
 from edge.panel import Debouncer, GpioPanel, make_pin_factory
 from harness.procs import wait_for
 
+pytestmark = pytest.mark.integration  # starts real processes or timed devices itself
+
 PINS = dict(print_button=5, help_button=6, green_light=17, amber_light=27, red_light=22,
             help_light=23, buzzer=24)
 

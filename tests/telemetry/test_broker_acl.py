@@ -10,6 +10,8 @@ from harness.mosquitto import MosquittoBroker
 from harness.procs import wait_for
 from tests.telemetry.helpers import WireClient
 
+pytestmark = pytest.mark.integration  # starts real processes or timed devices itself
+
 T = protocol.Topics()
 
 

@@ -15,6 +15,8 @@ from harness.edgeproc import (start_central, start_edge, write_central_config,
 from harness.mosquitto import MosquittoBroker
 from harness.procs import free_port, wait_for
 
+pytestmark = pytest.mark.integration  # starts real processes or timed devices itself
+
 HOUSES = ("house-01", "house-02")
 OUTAGE = 30.0
 

@@ -6,7 +6,11 @@ import signal
 import sqlite3
 import sys
 
+import pytest
+
 from harness.procs import Proc, wait_for
+
+pytestmark = pytest.mark.integration  # starts real processes or timed devices itself
 
 KILLS = 50
 

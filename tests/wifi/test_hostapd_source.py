@@ -13,6 +13,8 @@ from edge.wifi.observations import Connected, Disconnected, Snapshot, SourceHeal
 from harness.procs import wait_for
 from harness.fakehostapd import FakeHostapd
 
+pytestmark = pytest.mark.integration  # starts real processes or timed devices itself
+
 PHONE = "6a:3f:91:0c:7d:12"
 LAPTOP = "f2:18:98:4c:aa:01"
 

@@ -20,6 +20,8 @@ from harness.procs import free_port, wait_for
 from tests.wifi.conftest import DATA, data
 from tests.wifi.fakeubus import FakeUbus
 
+pytestmark = pytest.mark.integration  # starts real processes or timed devices itself
+
 PHONE = "6a:3f:91:0c:7d:12"
 
 
