@@ -4,9 +4,10 @@ The one owner of the wire: edge and central both import it, nothing else formats
 topic or builds a payload. Standard library only (a layering test keeps it so).
 """
 from .bounds import (CLOCK_QUALITY, COMMAND_NAME, DEFAULT_ROOT, EVENT_TYPE, HOUSE_ID, KINDS,
-                     MAC_LIKE, MAX_HISTORY_RAW, MAX_HISTORY_ROWS, MAX_LIST, MAX_METRICS,
-                     MAX_PAYLOAD, MAX_STRING, METRIC_NAME, RESERVED_IDS, SCHEMA_VERSION,
-                     PayloadError, check_data, check_metrics, check_scalar, is_house_id)
+                     MAC_LIKE, MAX_HISTORY_RAW, MAX_HISTORY_ROWS, MAX_INT, MAX_LIST, MAX_METRICS,
+                     MAX_NAME, MAX_PAYLOAD, MAX_STRING, MAX_TS, METRIC_NAME, RESERVED_IDS,
+                     SCHEMA_VERSION, PayloadError, check_data, check_metrics, check_scalar,
+                     is_house_id, is_int_between, is_name)
 from .codec import (build_ack, build_central_alerts, build_central_status, build_cmd_result,
                     build_command, build_event, build_history, build_status, build_telemetry,
                     history_json, pack, parse_ack, parse_central_alerts, parse_central_status,

@@ -21,8 +21,15 @@ MAX_LIST = 64
 MAX_METRICS = 500
 MAX_HISTORY_ROWS = 60  # rows in one backlog batch
 MAX_HISTORY_RAW = 1024 * 1024  # a batch inflated: refuse zip bombs
-# Nothing that looks like a MAC address may ever leave a house (privacy by design).
-MAC_LIKE = re.compile(r"(?i)(?<![0-9a-f])[0-9a-f]{2}([:-])(?:[0-9a-f]{2}\1){4}[0-9a-f]{2}(?![0-9a-f])")
+MAX_NAME = 64  # characters of a metric name, event type or data key
+# Every integer on the wire fits what every JSON reader keeps exact and SQLite stores:
+# a house cannot send a number that breaks a later step (a 5,000-digit int, 2**63, ...).
+MAX_INT = 2**53 - 1
+MAX_TS = 4_102_444_800_000  # unix ms of 2100-01-01: any later time is a broken clock
+# Nothing that looks like a MAC address may ever leave a house (privacy by design), in any
+# common spelling: aa:bb:cc:dd:ee:ff, AA-BB-CC-DD-EE-FF, aabb.ccdd.eeff, aabbccddeeff.
+MAC_LIKE = re.compile(r"(?i)(?<![0-9a-f])(?:[0-9a-f]{2}([:-])(?:[0-9a-f]{2}\1){4}[0-9a-f]{2}"
+                      r"|[0-9a-f]{4}\.[0-9a-f]{4}\.[0-9a-f]{4}|[0-9a-f]{12})(?![0-9a-f])")
 
 KINDS = ("status", "telemetry", "event", "history", "cmd", "cmd_result", "ack")
 CLOCK_QUALITY = ("ntp", "none")
@@ -37,7 +44,19 @@ class PayloadError(ValueError):
 
 
 def is_house_id(text: str) -> bool:
-    return bool(HOUSE_ID.match(text)) and text not in RESERVED_IDS
+    return (bool(HOUSE_ID.match(text)) and text not in RESERVED_IDS
+            and not MAC_LIKE.search(text))
+
+
+def is_name(text: Any) -> bool:
+    """A metric name, event type or data key: short dotted lower-case words, no MAC."""
+    return (isinstance(text, str) and len(text) <= MAX_NAME and bool(METRIC_NAME.match(text))
+            and not MAC_LIKE.search(text))
+
+
+def is_int_between(value: Any, low: int, high: int = MAX_INT) -> bool:
+    """An integer (never a bool) with low <= value <= high."""
+    return isinstance(value, int) and not isinstance(value, bool) and low <= value <= high
 
 
 def check_scalar(value: Any, where: str) -> None:
@@ -46,6 +65,8 @@ def check_scalar(value: Any, where: str) -> None:
     if isinstance(value, (int, float)):
         if isinstance(value, float) and not math.isfinite(value):
             raise PayloadError("bad_value", f"{where}: not a finite number")
+        if isinstance(value, int) and not -MAX_INT <= value <= MAX_INT:
+            raise PayloadError("bad_value", f"{where}: integer beyond ±2**53")
         return
     if isinstance(value, str):
         if len(value) > MAX_STRING:
@@ -63,8 +84,9 @@ def check_metrics(metrics: Mapping[str, Any]) -> None:
     if len(metrics) > MAX_METRICS:
         raise PayloadError("bad_schema", f"more than {MAX_METRICS} metrics")
     for name, value in metrics.items():
-        if not isinstance(name, str) or not METRIC_NAME.match(name):
-            raise PayloadError("bad_metric", "metric names are dotted lower-case words")
+        if not is_name(name):
+            raise PayloadError("bad_metric", f"metric names are dotted lower-case words "
+                               f"of at most {MAX_NAME} characters")
         if isinstance(value, list):
             if len(value) > MAX_LIST:
                 raise PayloadError("bad_value", f"{name}: list longer than {MAX_LIST}")
@@ -82,8 +104,9 @@ def check_data(data: Any, where: str = "data", depth: int = 0) -> None:
         if len(data) > MAX_METRICS:
             raise PayloadError("bad_schema", f"{where}: too many keys")
         for key, value in data.items():
-            if not isinstance(key, str) or not METRIC_NAME.match(key):
-                raise PayloadError("bad_schema", f"{where}: keys are lower-case words")
+            if not is_name(key):
+                raise PayloadError("bad_schema", f"{where}: keys are lower-case words "
+                                   f"of at most {MAX_NAME} characters")
             check_data(value, f"{where}.{key}", depth + 1)
     elif isinstance(data, list):
         if len(data) > MAX_LIST:

@@ -9,9 +9,12 @@ import json
 import zlib
 from typing import Any
 
-from .bounds import (CLOCK_QUALITY, EVENT_TYPE, MAX_HISTORY_RAW, MAX_HISTORY_ROWS, MAX_PAYLOAD,
-                     SCHEMA_VERSION, PayloadError, check_data, check_metrics, check_scalar,
-                     is_house_id)
+from .bounds import (CLOCK_QUALITY, COMMAND_NAME, MAX_HISTORY_RAW, MAX_HISTORY_ROWS, MAX_INT,
+                     MAX_NAME, MAX_PAYLOAD, MAX_STRING, MAX_TS, SCHEMA_VERSION, PayloadError,
+                     check_data, check_metrics, check_scalar, is_house_id, is_int_between,
+                     is_name)
+
+MAX_BOOT = 64  # characters of a boot id (the edge sends 32 hex digits)
 from .messages import (Ack, AlertItem, CentralAlerts, CentralStatus, Command, CommandResult, Event,
                        Status, Telemetry)
 
@@ -41,10 +44,17 @@ def build_status(s: Status) -> bytes:
     return _dump(obj)
 
 
+def _check_row(seq: int, ts: int, mono: int | None, upto: int | None = None) -> None:
+    """What the parser would refuse of a row's numbers, refused where the row is made."""
+    if not (is_int_between(seq, 1) and is_int_between(ts, 0, MAX_TS)
+            and (mono is None or is_int_between(mono, 0))
+            and (upto is None or is_int_between(upto, seq))):
+        raise PayloadError("out_of_range", "seq, ts, mono or upto out of range")
+
+
 def _telemetry_obj(t: Telemetry) -> dict:
     check_metrics(t.metrics)
-    if t.upto is not None and t.upto < t.seq:
-        raise PayloadError("bad_schema", "upto must not be below seq")
+    _check_row(t.seq, t.ts, t.mono, t.upto)
     obj = {"boot": t.boot, "seq": t.seq, "ts": t.ts, "metrics": dict(t.metrics)}
     if t.upto is not None:
         obj["upto"] = t.upto
@@ -52,8 +62,9 @@ def _telemetry_obj(t: Telemetry) -> dict:
 
 
 def _event_obj(e: Event) -> dict:
-    if not EVENT_TYPE.match(e.type):
+    if not is_name(e.type):
         raise PayloadError("bad_type", "event types are dotted lower-case words")
+    _check_row(e.seq, e.ts, e.mono)
     check_data(dict(e.data))
     obj = {"boot": e.boot, "seq": e.seq, "ts": e.ts, "type": e.type, "data": dict(e.data)}
     return _clock(obj, e.tq, e.mono)
@@ -116,7 +127,7 @@ def build_central_alerts(c: CentralAlerts) -> bytes:
     """Open alerts; if they do not all fit in one payload, the oldest-first prefix that does."""
     items = []
     for a in c.alerts:
-        if not is_house_id(a.house) or not EVENT_TYPE.match(a.kind):
+        if not is_house_id(a.house) or not is_name(a.kind):
             raise PayloadError("bad_schema", "alert house or kind is malformed")
         check_scalar(a.text, "text")
         check_scalar(a.text_en, "text_en")
@@ -139,7 +150,7 @@ def _load(raw: bytes) -> dict:
         raise PayloadError("too_large", f"{len(raw)} bytes")
     try:
         obj = json.loads(raw)
-    except (UnicodeDecodeError, json.JSONDecodeError, RecursionError):
+    except (ValueError, RecursionError):  # bad JSON or UTF-8, or an int past 4,300 digits
         raise PayloadError("bad_json") from None
     if not isinstance(obj, dict):
         raise PayloadError("bad_schema", "payload must be a JSON object")
@@ -157,6 +168,21 @@ def _get(obj: dict, key: str, kind: type | tuple, optional: bool = False) -> Any
     bad_bool = isinstance(value, bool) and kind is not bool
     if bad_bool or not isinstance(value, kind):
         raise PayloadError("bad_schema", f"{key} has the wrong type")
+    return value
+
+
+def _int(obj: dict, key: str, low: int, high: int = MAX_INT, optional: bool = False) -> Any:
+    """An integer field within [low, high]; None when optional and absent."""
+    value = _get(obj, key, int, optional)
+    if value is not None and not low <= value <= high:
+        raise PayloadError("out_of_range", f"{key} must be within {low}..{high}")
+    return value
+
+
+def _str(obj: dict, key: str, longest: int, optional: bool = False) -> Any:
+    value = _get(obj, key, str, optional)
+    if value is not None and len(value) > longest:
+        raise PayloadError("bad_schema", f"{key} is longer than {longest} characters")
     return value
 
 
@@ -186,36 +212,30 @@ def _inflate(raw: bytes) -> bytes:
 
 
 def _seq_ts(obj: dict) -> tuple[str, int, int, str, int | None]:
-    boot = _get(obj, "boot", str)
-    seq = _get(obj, "seq", int)
-    ts = _get(obj, "ts", int)
-    if seq < 1 or ts < 0 or len(boot) > 64:
-        raise PayloadError("bad_schema", "seq must be positive, ts non-negative")
+    boot = _str(obj, "boot", MAX_BOOT)
+    seq = _int(obj, "seq", 1)
+    ts = _int(obj, "ts", 0, MAX_TS)
     tq = _get(obj, "tq", str, optional=True) or "ntp"
     if tq not in CLOCK_QUALITY:
         raise PayloadError("bad_schema", "tq must be ntp or none")
-    mono = _get(obj, "mono", int, optional=True)
+    mono = _int(obj, "mono", 0, optional=True)
     return boot, seq, ts, tq, mono
 
 
 def parse_status(raw: bytes, topic_house: str | None = None) -> Status:
     obj = _load(raw)
-    oldest = _get(obj, "oldest", int, optional=True) or 0
-    if oldest < 0:
-        raise PayloadError("bad_schema", "oldest must not be negative")
+    oldest = _int(obj, "oldest", 0, optional=True) or 0
     return Status(house=_house(obj, topic_house), online=_get(obj, "online", bool),
-                  boot=_get(obj, "boot", str), ts=_get(obj, "ts", int),
-                  version=_get(obj, "version", str, optional=True) or "",
-                  reason=_get(obj, "reason", str, optional=True) or "", oldest=oldest)
+                  boot=_str(obj, "boot", MAX_BOOT), ts=_int(obj, "ts", 0, MAX_TS),
+                  version=_str(obj, "version", MAX_NAME, optional=True) or "",
+                  reason=_str(obj, "reason", MAX_NAME, optional=True) or "", oldest=oldest)
 
 
 def _telemetry_from(obj: dict, house: str) -> Telemetry:
     boot, seq, ts, tq, mono = _seq_ts(obj)
     metrics = _get(obj, "metrics", dict)
     check_metrics(metrics)
-    upto = _get(obj, "upto", int, optional=True)
-    if upto is not None and upto < seq:
-        raise PayloadError("bad_schema", "upto must not be below seq")
+    upto = _int(obj, "upto", seq, optional=True)
     return Telemetry(house, boot, seq, ts, metrics, tq, mono, upto)
 
 
@@ -247,7 +267,7 @@ def parse_event(raw: bytes, topic_house: str | None = None) -> Event:
 def _event_from(obj: dict, house: str) -> Event:
     boot, seq, ts, tq, mono = _seq_ts(obj)
     etype = _get(obj, "type", str)
-    if not EVENT_TYPE.match(etype) or len(etype) > 64:
+    if not is_name(etype):
         raise PayloadError("bad_type", "event types are dotted lower-case words")
     data = _get(obj, "data", dict)
     check_data(data)
@@ -256,32 +276,41 @@ def _event_from(obj: dict, house: str) -> Event:
 
 def parse_command(name: str, raw: bytes) -> Command:
     obj = _load(raw)
-    req_id = _get(obj, "req_id", str)
-    if not 0 < len(req_id) <= 64:
-        raise PayloadError("bad_schema", "req_id must be 1-64 characters")
-    expires_at = _get(obj, "expires_at", int, optional=True) or 0
+    req_id = _req_id(obj)
+    expires_at = _int(obj, "expires_at", 0, MAX_TS, optional=True) or 0
     args = _get(obj, "args", dict, optional=True) or {}
     check_data(args, "args")
     return Command(name, req_id, expires_at, args)
 
 
+def _req_id(obj: dict) -> str:
+    req_id = _get(obj, "req_id", str)
+    if not 0 < len(req_id) <= 64:
+        raise PayloadError("bad_schema", "req_id must be 1-64 characters")
+    return req_id
+
+
 def parse_cmd_result(raw: bytes) -> CommandResult:
+    """A house's answer; its detail is checked like any payload (sizes, types, no MAC)."""
     obj = _load(raw)
-    return CommandResult(req_id=_get(obj, "req_id", str), name=_get(obj, "name", str),
-                         ok=_get(obj, "ok", bool), detail=obj.get("detail"))
+    name = _get(obj, "name", str)
+    if not COMMAND_NAME.match(name):
+        raise PayloadError("bad_schema", "command names are lower-case words")
+    detail = obj.get("detail")
+    check_data({"detail": detail})
+    return CommandResult(req_id=_req_id(obj), name=name, ok=_get(obj, "ok", bool), detail=detail)
 
 
 def parse_ack(raw: bytes) -> Ack:
-    seq = _get(_load(raw), "seq", int)
-    if seq < 0:
-        raise PayloadError("bad_schema", "seq must not be negative")
-    return Ack(seq)
+    return Ack(_int(_load(raw), "seq", 0))
 
 
 def parse_central_status(raw: bytes) -> CentralStatus:
     obj = _load(raw)
     rate = _get(obj, "max_backlog_rate", (int, float), optional=True)
-    return CentralStatus(online=_get(obj, "online", bool), ts=_get(obj, "ts", int),
+    if rate is not None and not 0 < rate <= 1000:  # also refuses NaN
+        raise PayloadError("out_of_range", "max_backlog_rate must be within 0..1000")
+    return CentralStatus(online=_get(obj, "online", bool), ts=_int(obj, "ts", 0, MAX_TS),
                          max_backlog_rate=float(rate) if rate is not None else 5.0)
 
 
@@ -293,11 +322,12 @@ def parse_central_alerts(raw: bytes) -> CentralAlerts:
         if not isinstance(item, dict):
             raise PayloadError("bad_schema", "alerts are objects")
         house, kind = _get(item, "house", str), _get(item, "kind", str)
-        if not is_house_id(house) or not EVENT_TYPE.match(kind):
+        if not is_house_id(house) or not is_name(kind):
             raise PayloadError("bad_schema", "alert house or kind is malformed")
-        out.append(AlertItem(house, kind, _get(item, "since", int), _get(item, "text", str),
-                             _get(item, "text_en", str, optional=True) or ""))
-    return CentralAlerts(_get(obj, "ts", int), tuple(out))
+        out.append(AlertItem(house, kind, _int(item, "since", 0, MAX_TS),
+                             _str(item, "text", MAX_STRING),
+                             _str(item, "text_en", MAX_STRING, optional=True) or ""))
+    return CentralAlerts(_int(obj, "ts", 0, MAX_TS), tuple(out))
 
 
 def parse_example(raw: bytes) -> bytes:
