@@ -40,23 +40,31 @@ class WireClient:
     """A real paho client that records what it receives, for watching the wire."""
 
     def __init__(self, port: int, username: str = "", password: str = "",
-                 client_id: str | None = None):
+                 client_id: str | None = None, clean_session: bool = True):
         self.messages: queue.Queue = queue.Queue()
         self.seen: list[tuple[str, bytes]] = []
         self.lock = threading.Lock()
         self.client = mqtt.Client(CallbackAPIVersion.VERSION2,
-                                  client_id=client_id or f"test-{uuid.uuid4().hex[:8]}")
+                                  client_id=client_id or f"test-{uuid.uuid4().hex[:8]}",
+                                  clean_session=clean_session)
         if username:
             self.client.username_pw_set(username, password)
         self.connected = threading.Event()
         self.refused = threading.Event()
+        self.session_present: bool | None = None
+        self.disconnects = 0
         self.client.on_connect = self._on_connect
+        self.client.on_disconnect = self._on_disconnect
         self.client.on_message = self._on_message
         self.client.connect("127.0.0.1", port, keepalive=10)
         self.client.loop_start()
 
     def _on_connect(self, client, userdata, flags, reason_code, properties):
+        self.session_present = bool(flags.session_present)
         (self.refused if reason_code.is_failure else self.connected).set()
+
+    def _on_disconnect(self, client, userdata, flags, reason_code, properties):
+        self.disconnects += 1
 
     def _on_message(self, client, userdata, msg):
         with self.lock:
