@@ -6,7 +6,9 @@ from __future__ import annotations
 
 import base64
 import hashlib
+import ipaddress
 import logging
+import secrets
 import time
 from dataclasses import dataclass, field
 from http import HTTPStatus
@@ -16,6 +18,7 @@ from urllib.parse import parse_qs, urlsplit
 from . import auth
 
 log = logging.getLogger(__name__)
+ADDRESS_FACTOR = 4  # an address may fail this many times the per-user limit (several staff)
 
 
 class HttpError(Exception):
@@ -49,9 +52,31 @@ class Access:
 
     def __init__(self, cfg):
         self.cfg = cfg
-        self.sessions = auth.Sessions(cfg.web.session_idle)
-        self.throttle = auth.LoginThrottle(cfg.web.login_attempts, cfg.web.login_window)
+        self.sessions = auth.Sessions(cfg.web.session_idle, cfg.web.session_max)
+        self.throttle = auth.LoginThrottle(cfg.web.login_window)
         self._basic_ok: dict[str, tuple[float, str, str]] = {}
+        self._proxies = [ipaddress.ip_network(p, strict=False) for p in cfg.web.trusted_proxies]
+        # An unknown name costs one scrypt like a known one: answer times tell nothing.
+        self._dummy_hash = auth.hash_password(secrets.token_urlsafe(16))
+
+    def client_address(self, req: Request) -> str:
+        """The client's address: the peer's, or behind a configured trusted proxy the
+        nearest untrusted address of X-Forwarded-For (anyone can send that header)."""
+        hops = [req.client]
+        if self._is_proxy(req.client):
+            forwarded = req.headers.get("X-Forwarded-For") or ""
+            hops += [h.strip() for h in reversed(forwarded.split(",")) if h.strip()]
+        for hop in hops:
+            if not self._is_proxy(hop):
+                return hop[:64]
+        return hops[-1][:64]
+
+    def _is_proxy(self, address: str) -> bool:
+        try:
+            ip = ipaddress.ip_address(address)
+        except ValueError:
+            return False
+        return any(ip in net for net in self._proxies)
 
     @staticmethod
     def cookies(req: Request) -> dict:
@@ -93,18 +118,24 @@ class Access:
         return auth.Session("", "", cached[1], "viewer", now)
 
     def check_login(self, req: Request, user: str, password: str) -> bool:
-        keys = [f"ip:{req.client}", f"user:{user}"]
+        """Throttled per address and per (address, user name): failures elsewhere never
+        lock a user out, and one address cannot try many names for long."""
+        address = self.client_address(req)
+        name = hashlib.sha256(user.encode()).hexdigest()[:16]  # bounded key, no name kept
+        limit = self.cfg.web.login_attempts
+        keys = [(f"ip:{address}", limit * ADDRESS_FACTOR), (f"ip-user:{address}:{name}", limit)]
         wait = self.throttle.retry_after(keys, time.monotonic())
         if wait > 0:
             raise HttpError(HTTPStatus.TOO_MANY_REQUESTS, "too many failed logins; try later",
                             {"Retry-After": str(int(wait) + 1)})
         entry = self.cfg.users.get(user)
-        ok = entry is not None and auth.verify_password(password, entry.password_hash)
+        stored = entry.password_hash if entry is not None else self._dummy_hash
+        ok = auth.verify_password(password, stored) and entry is not None
         if ok:
-            self.throttle.succeeded([f"user:{user}"])
+            self.throttle.succeeded([keys[1][0]])
         else:
             self.throttle.failed(keys, time.monotonic())
-            log.warning("failed login from %s", req.client)
+            log.warning("failed login from %s", address)
         return ok
 
     @staticmethod
@@ -116,5 +147,6 @@ class Access:
     @staticmethod
     def check_origin(req: Request) -> None:
         origin = req.headers.get("Origin")
-        if origin and origin != "null" and urlsplit(origin).netloc != req.headers.get("Host"):
+        # "null" is what sandboxed frames and some redirects send: never our own page.
+        if origin and (origin == "null" or urlsplit(origin).netloc != req.headers.get("Host")):
             raise HttpError(HTTPStatus.FORBIDDEN, "request from another site refused")

@@ -13,8 +13,8 @@ import re
 import secrets
 import sys
 import threading
-from collections import deque
-from dataclasses import dataclass
+from collections import OrderedDict, deque
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 ROLES = ("viewer", "operator")
@@ -57,7 +57,8 @@ class Session:
     csrf: str
     user: str
     role: str
-    expires: float  # monotonic seconds
+    expires: float  # monotonic seconds: idle expiry, pushed on by use ...
+    ends: float = float("inf")  # ... but never past this absolute end
 
     @property
     def may_act(self) -> bool:
@@ -65,16 +66,17 @@ class Session:
 
 
 class Sessions:
-    """Session tokens -> Session, with idle expiry; safe to use from web threads."""
+    """Session tokens -> Session, with idle expiry and an absolute lifetime; thread-safe."""
 
-    def __init__(self, idle_s: float):
-        self.idle_s = idle_s
+    def __init__(self, idle_s: float, max_s: float = float("inf")):
+        self.idle_s, self.max_s = idle_s, max_s
         self._by_token: dict[str, Session] = {}
         self._lock = threading.Lock()
 
     def create(self, user: str, role: str, now: float) -> Session:
+        ends = now + self.max_s
         s = Session(secrets.token_urlsafe(32), secrets.token_urlsafe(32), user, role,
-                    now + self.idle_s)
+                    min(now + self.idle_s, ends), ends)
         with self._lock:
             self._by_token = {t: v for t, v in self._by_token.items() if v.expires > now}
             self._by_token[s.token] = s
@@ -86,8 +88,7 @@ class Sessions:
             if s is None or s.expires <= now:
                 self._by_token.pop(token or "", None)
                 return None
-            s = self._by_token[s.token] = Session(s.token, s.csrf, s.user, s.role,
-                                                  now + self.idle_s)
+            s = self._by_token[s.token] = replace(s, expires=min(now + self.idle_s, s.ends))
             return s
 
     def drop(self, token: str | None) -> None:
@@ -96,35 +97,50 @@ class Sessions:
 
 
 class LoginThrottle:
-    """At most `limit` failed logins per key (address, user name) within `window` seconds."""
+    """Failed logins per key within `window` seconds, each key with its own limit.
 
-    def __init__(self, limit: int = 5, window: float = 900.0):
-        self.limit, self.window = limit, window
-        self._fails: dict[str, deque] = {}
+    The table is bounded: at most `max_keys` keys (the least recently failed go first) and
+    `limit` timestamps per key, so refused logins with endless new names or addresses
+    cannot grow memory.
+    """
+
+    def __init__(self, window: float = 900.0, max_keys: int = 4096):
+        self.window, self.max_keys = window, max_keys
+        self._fails: OrderedDict[str, deque] = OrderedDict()
         self._lock = threading.Lock()
 
     def _recent(self, key: str, now: float) -> deque:
-        q = self._fails.setdefault(key, deque())
+        q = self._fails.get(key) or deque()
         while q and q[0] <= now - self.window:
             q.popleft()
         return q
 
-    def retry_after(self, keys: list[str], now: float) -> float:
-        """Seconds until another attempt is allowed (0 = now)."""
+    def retry_after(self, keys: list[tuple[str, int]], now: float) -> float:
+        """Seconds until another attempt is allowed (0 = now), for (key, limit) pairs."""
         with self._lock:
-            waits = [q[0] + self.window - now for k in keys
-                     if len(q := self._recent(k, now)) >= self.limit]
+            waits = [q[-limit] + self.window - now for key, limit in keys
+                     if len(q := self._recent(key, now)) >= limit]
         return max(waits, default=0.0)
 
-    def failed(self, keys: list[str], now: float) -> None:
+    def failed(self, keys: list[tuple[str, int]], now: float) -> None:
         with self._lock:
-            for k in keys:
-                self._recent(k, now).append(now)
+            for key, limit in keys:
+                q = self._recent(key, now)
+                q.append(now)
+                while len(q) > limit:
+                    q.popleft()
+                self._fails[key] = q
+                self._fails.move_to_end(key)
+            while len(self._fails) > self.max_keys:
+                self._fails.popitem(last=False)
 
     def succeeded(self, keys: list[str]) -> None:
         with self._lock:
             for k in keys:
                 self._fails.pop(k, None)
+
+    def __len__(self) -> int:
+        return len(self._fails)
 
 
 def set_user(text: str, name: str, role: str, password_hash: str) -> str:

@@ -1,6 +1,7 @@
 """Central's configuration: TOML into frozen dataclasses (see config/central.example.toml)."""
 from __future__ import annotations
 
+import ipaddress
 import os
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -25,10 +26,12 @@ class WebConfig:
     host: str = "127.0.0.1"
     port: Port = 8080
     language: str = "vi"
-    session_idle: Seconds = 43200.0  # a login lasts this long without use
+    session_idle: Seconds = 7200.0  # a login lasts this long without use ...
+    session_max: Seconds = 43200.0  # ... and never longer than this in all
     cookie_secure: bool = False  # true when served over HTTPS (a reverse proxy)
-    login_attempts: int = 5  # failed logins per address and per user name ...
+    login_attempts: int = 5  # failed logins per address and user name (x4 per address) ...
     login_window: Seconds = 900.0  # ... within this window, then wait
+    trusted_proxies: tuple[str, ...] = ()  # reverse proxies whose X-Forwarded-For is believed
     heartbeat_stale: Seconds = 180.0  # online but silent this long counts as offline
 
     def problems(self) -> list[str]:
@@ -37,6 +40,13 @@ class WebConfig:
             out.append("login_attempts: must be at least 1")
         if self.session_idle < 60:
             out.append("session_idle: must be at least 1m")
+        if self.session_max < self.session_idle:
+            out.append("session_max: must be at least session_idle")
+        for proxy in self.trusted_proxies:
+            try:
+                ipaddress.ip_network(proxy, strict=False)
+            except ValueError:
+                out.append(f"trusted_proxies: {proxy!r} is not an IP address or network")
         return out
 
 

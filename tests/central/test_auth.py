@@ -31,9 +31,24 @@ def test_only_operators_may_act():
     assert not sessions.create("b", "viewer", 0).may_act
 
 
+def test_a_session_ends_at_its_absolute_lifetime_however_often_it_is_used():
+    sessions = auth.Sessions(idle_s=100, max_s=250)
+    s = sessions.create("lan", "viewer", now=0)
+    for t in (90, 180, 240):
+        assert sessions.get(s.token, t) is not None
+    assert sessions.get(s.token, 251) is None
+
+
+def test_the_throttle_table_stays_bounded_under_endless_new_keys():
+    throttle = auth.LoginThrottle(window=60, max_keys=100)
+    for i in range(10_000):
+        throttle.failed([(f"ip-user:10.0.0.1:{i}", 5)], now=i / 1000)
+    assert len(throttle) == 100
+
+
 def test_the_throttle_blocks_after_the_limit_and_forgets_after_the_window():
-    throttle = auth.LoginThrottle(limit=3, window=60)
-    keys = ["ip:127.0.0.1", "user:lan"]
+    throttle = auth.LoginThrottle(window=60)
+    keys = [("ip:127.0.0.1", 3), ("ip-user:127.0.0.1:lan", 3)]
     for i in range(3):
         assert throttle.retry_after(keys, i) == 0
         throttle.failed(keys, i)
