@@ -33,6 +33,9 @@ class WebConfig:
     login_window: Seconds = 900.0  # ... within this window, then wait
     trusted_proxies: tuple[str, ...] = ()  # reverse proxies whose X-Forwarded-For is believed
     heartbeat_stale: Seconds = 180.0  # online but silent this long counts as offline
+    threads: int = 8  # requests served at once (the rest wait; idle connections hold none)
+    connection_limit: int = 500  # open connections at once
+    idle_timeout: Seconds = 30.0  # a connection without a complete request is closed after
 
     def problems(self) -> list[str]:
         out = [] if self.language in ("vi", "en") else ["language: must be \"vi\" or \"en\""]
@@ -40,6 +43,12 @@ class WebConfig:
             out.append("login_attempts: must be at least 1")
         if self.session_idle < 60:
             out.append("session_idle: must be at least 1m")
+        if not 1 <= self.threads <= 64:
+            out.append("threads: must be between 1 and 64")
+        if not 10 <= self.connection_limit <= 10000:
+            out.append("connection_limit: must be between 10 and 10000")
+        if not 1 <= self.idle_timeout <= 600:
+            out.append("idle_timeout: must be between 1s and 10m")
         if self.session_max < self.session_idle:
             out.append("session_max: must be at least session_idle")
         for proxy in self.trusted_proxies:

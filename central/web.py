@@ -14,10 +14,11 @@ import threading
 import time
 from dataclasses import dataclass
 from http import HTTPStatus
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from importlib import resources
 from typing import Callable
-from urllib.parse import parse_qs, urlsplit
+from urllib.parse import parse_qs
+
+from common.httpserve import ServeLimits, WsgiServer, read_body, request_headers
 
 from . import i18n, pages, queries, reports
 from .access import Access, HttpError, Request
@@ -79,27 +80,10 @@ class Web:
             ("POST", r("/api/houses/" + H + "/help_ack"), self.api_help_ack, "operator"),
             ("POST", r("/api/houses/" + H + "/commands"), self.api_command, "operator"),
         ]
-        web = self
-
-        class Handler(BaseHTTPRequestHandler):
-            server_version = "culturehouse"
-            protocol_version = "HTTP/1.1"
-
-            def do_GET(self):  # noqa: N802 (http.server's naming)
-                web.respond(self, "GET")
-
-            def do_HEAD(self):  # noqa: N802
-                web.respond(self, "GET", head=True)
-
-            def do_POST(self):  # noqa: N802
-                web.respond(self, "POST")
-
-            def log_message(self, fmt, *args):  # access logs stay out of the journal
-                log.debug("%s " + fmt, self.address_string(), *args)
-
-        self.server = ThreadingHTTPServer((cfg.web.host, cfg.web.port), Handler)
-        self.server.daemon_threads = True
-        self.thread = threading.Thread(target=self.server.serve_forever, name="web", daemon=True)
+        w = cfg.web
+        self.server = WsgiServer(self, w.host, w.port, "web", ServeLimits(
+            threads=w.threads, connection_limit=w.connection_limit,
+            idle_timeout=int(w.idle_timeout), max_body=MAX_BODY))
 
     def _db(self):
         """This request's read-only connection, borrowed from a pool.
@@ -124,26 +108,27 @@ class Web:
 
     @property
     def port(self) -> int:
-        return self.server.server_address[1]
+        return self.server.port
 
     def start(self) -> None:
-        self.thread.start()
+        self.server.start()
 
     def stop(self) -> None:
-        self.server.shutdown()
-        self.server.server_close()
+        self.server.stop()
 
     # ----- dispatch ---------------------------------------------------------------------
-    def respond(self, handler: BaseHTTPRequestHandler, method: str, head: bool = False) -> None:
-        split = urlsplit(handler.path)
+    def __call__(self, environ: dict, start_response) -> list[bytes]:
+        """The WSGI entry: every request gets an answer, errors a clear 4xx/5xx JSON."""
+        method = environ.get("REQUEST_METHOD", "GET")
+        path = environ.get("PATH_INFO", "/")
         extra: dict = {}
         try:
-            length = int(handler.headers.get("Content-Length") or 0)
-            if length > MAX_BODY:
-                raise HttpError(HTTPStatus.REQUEST_ENTITY_TOO_LARGE, "request body too large")
-            body = handler.rfile.read(length) if length > 0 else b""
-            req = Request(method, split.path, parse_qs(split.query), handler.headers,
-                          body, handler.client_address[0])
+            if method not in ("GET", "HEAD", "POST"):
+                raise HttpError(HTTPStatus.METHOD_NOT_ALLOWED, f"{method} not allowed",
+                                {"Allow": "GET, HEAD, POST"})
+            req = Request("GET" if method == "HEAD" else method, path,
+                          parse_qs(environ.get("QUERY_STRING", "")), request_headers(environ),
+                          read_body(environ, MAX_BODY), environ.get("REMOTE_ADDR", ""))
             try:
                 status, ctype, payload, *more = self.dispatch(req)
             finally:
@@ -157,28 +142,23 @@ class Web:
         except ValueError:
             status, ctype, payload = reply({"error": "bad request"}, HTTPStatus.BAD_REQUEST)
         except sqlite3.Error:
-            log.exception("database error on %s", split.path)
+            log.exception("database error on %s", path)
             status, ctype, payload = reply({"error": "database unavailable"},
                                            HTTPStatus.SERVICE_UNAVAILABLE)
         except Exception:  # a bug: the client still gets an answer, the journal the details
-            log.exception("request to %s failed", split.path)
+            log.exception("request to %s failed", path)
             status, ctype, payload = reply({"error": "internal error"},
                                            HTTPStatus.INTERNAL_SERVER_ERROR)
-        handler.send_response(status)
-        handler.send_header("Content-Type", ctype)
-        handler.send_header("Content-Length", str(len(payload)))
-        handler.send_header("Cache-Control", "no-store")
-        handler.send_header("X-Content-Type-Options", "nosniff")
-        handler.send_header("X-Frame-Options", "DENY")
-        handler.send_header("Content-Security-Policy", "default-src 'self'; img-src 'self' data:;"
-                            " style-src 'self'; frame-ancestors 'none'")
-        handler.send_header("Referrer-Policy", "same-origin")
+        headers = [("Content-Type", ctype), ("Content-Length", str(len(payload))),
+                   ("Cache-Control", "no-store"), ("X-Content-Type-Options", "nosniff"),
+                   ("X-Frame-Options", "DENY"),
+                   ("Content-Security-Policy", "default-src 'self'; img-src 'self' data:;"
+                    " style-src 'self'; frame-ancestors 'none'"),
+                   ("Referrer-Policy", "same-origin")]
         for name, value in extra.items():
-            for v in value if isinstance(value, list) else [value]:
-                handler.send_header(name, v)
-        handler.end_headers()
-        if not head:
-            handler.wfile.write(payload)
+            headers += [(name, v) for v in (value if isinstance(value, list) else [value])]
+        start_response(f"{int(status)} {HTTPStatus(status).phrase}", headers)
+        return [payload]  # waitress sends no body for HEAD itself
 
     def dispatch(self, req: Request):
         allowed = [(m, p, f, a) for m, p, f, a in self.routes if p.fullmatch(req.path)]

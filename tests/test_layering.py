@@ -13,7 +13,7 @@ REPO = Path(__file__).resolve().parent.parent
 # What each package may import besides the standard library and itself.
 ALLOWED = {
     "protocol": set(),
-    "common": {"protocol", "paho"},
+    "common": {"protocol", "paho", "waitress"},
     "central": {"protocol", "common", "paho"},
 }
 
