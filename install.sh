@@ -14,7 +14,7 @@
 #                              print what would have run ("would run: …")
 #   CULTUREHOUSE_PIP_ARGS="…"  extra arguments for pip (e.g. a local --find-links)
 #   CULTUREHOUSE_SKIP_PIP=1    make the virtual environment but do not pip-install into it
-#   CULTUREHOUSE_PYTHON=python3  the interpreter the virtual environment is made from
+#   CULTUREHOUSE_PYTHON=/usr/bin/python3  the interpreter the virtual environment is made from
 set -euo pipefail
 umask 022
 
@@ -22,7 +22,8 @@ SRC="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 ROOT="${CULTUREHOUSE_ROOT:-}"
 ROOT="${ROOT%/}"
 SKIP_SYSTEM="${CULTUREHOUSE_SKIP_SYSTEM:-0}"
-PYTHON="${CULTUREHOUSE_PYTHON:-python3}"
+# Debian's own interpreter: the one its python3-cups and python3-sane are built for.
+PYTHON="${CULTUREHOUSE_PYTHON:-/usr/bin/python3}"
 SERVICE_USER="culturehouse"
 
 ETC="$ROOT/etc/culturehouse"
@@ -33,10 +34,19 @@ UNITS="$ROOT/etc/systemd/system"
 MOSQUITTO_CONF="$ROOT/etc/mosquitto/conf.d"
 MOSQUITTO_ETC="$ROOT/etc/mosquitto"
 
-EDGE_APT=(cups cups-client cups-filters cups-ipp-utils sane-utils libsane1 python3 python3-venv
-          python3-cups python3-sane)
-EDGE_APT_OPTIONAL=(python3-lgpio python3-rpi-lgpio)  # Raspberry Pi OS only
+# Central's Python needs come from PyPI as plain Python (paho-mqtt, waitress): no compiler,
+# no headers.
 CENTRAL_APT=(python3 python3-venv sqlite3 mosquitto mosquitto-clients)
+EDGE_APT=(cups cups-client cups-filters cups-ipp-utils sane-utils libsane1 python3 python3-venv)
+# Debian's builds of the edge extra's libraries (pyproject.toml, culturehouse[edge]). The venv
+# sees them (--system-site-packages) and pip takes each one whose version meets the bounds, so
+# pycups and python-sane are never compiled; bookworm's gpiozero (outside Raspberry Pi OS),
+# Pillow and img2pdf are older than the bounds, and pip fetches wheels for those instead.
+EDGE_APT_PYTHON=(python3-cups python3-sane python3-gpiozero python3-pil python3-img2pdf
+                 python3-lgpio python3-rpi-lgpio)  # the lgpio pair: Raspberry Pi OS only
+# Only when the venv cannot see python3-cups and python3-sane: what pip needs to build them
+# (libc6-dev is only a recommendation of gcc, and recommendations are not installed).
+EDGE_BUILD_APT=(gcc libc6-dev python3-dev libcups2-dev libsane-dev)
 
 say() { printf '%s\n' "$*"; }
 die() { printf 'install.sh: %s\n' "$*" >&2; exit 1; }
@@ -66,14 +76,16 @@ install_packages() {
     system env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "$@"
 }
 
+# The packages this distribution has (after install_packages ran apt-get update).
 install_optional_packages() {
-    local pkg
+    local pkg found=()
     for pkg in "$@"; do
         if [ "$SKIP_SYSTEM" = 1 ] || apt-cache show "$pkg" >/dev/null 2>&1; then
-            system env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq \
-                --no-install-recommends "$pkg"
+            found+=("$pkg")
         fi
     done
+    [ ${#found[@]} -eq 0 ] || system env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq \
+        --no-install-recommends "${found[@]}"
 }
 
 ensure_user() {
@@ -91,18 +103,23 @@ ensure_user() {
     fi
 }
 
-install_venv() {
+make_venv() {
     mkdir -p "$OPT" "$BIN"
-    # --system-site-packages: reuse Debian's python3-cups, python3-sane and python3-lgpio
-    # (compiled against the system libraries) instead of building them with pip.
+    # One venv for both roles (a machine may run both), with --system-site-packages so the
+    # edge can use Debian's python3-cups, python3-sane and python3-lgpio, compiled against
+    # the system's libcups, libsane and lgpio, instead of building them with pip.
     if [ ! -x "$VENV/bin/python" ]; then
         local without_pip=()
         [ "${CULTUREHOUSE_SKIP_PIP:-0}" = 1 ] && without_pip=(--without-pip)
         "$PYTHON" -m venv --system-site-packages "${without_pip[@]}" "$VENV"
     fi
+}
+
+# pip_install REQUIREMENT: the program with what its role needs; the docs and examples beside.
+pip_install() {
     local pip=("$VENV/bin/python" -m pip install --quiet --disable-pip-version-check)
     # shellcheck disable=SC2206  # CULTUREHOUSE_PIP_ARGS is a list of words on purpose
-    pip+=(${CULTUREHOUSE_PIP_ARGS:-} --upgrade "$SRC")
+    pip+=(${CULTUREHOUSE_PIP_ARGS:-} --upgrade "$1")
     if [ "${CULTUREHOUSE_SKIP_PIP:-0}" = 1 ]; then
         say "would run: ${pip[*]}"
     else
@@ -111,6 +128,17 @@ install_venv() {
     mkdir -p "$OPT/share/docs" "$OPT/share/config"
     cp "$SRC"/docs/*.md "$OPT/share/docs/" 2>/dev/null || true
     cp -r "$SRC/config/." "$OPT/share/config/"
+}
+
+# When the venv cannot import Debian's cups and sane (a distribution without python3-cups or
+# python3-sane, or CULTUREHOUSE_PYTHON not Debian's python3), pip builds pycups and
+# python-sane: install the compiler and the headers first.
+build_tools_if_needed() {
+    if "$VENV/bin/python" -c 'import cups, sane' >/dev/null 2>&1; then
+        return
+    fi
+    say "python3-cups or python3-sane not usable from $VENV: pip will build them"
+    install_packages "${EDGE_BUILD_APT[@]}"
 }
 
 link_command() {
@@ -198,10 +226,12 @@ install_edge() {
     [ -f "$template" ] || die "no such config: $template"
     need_root edge
     install_packages "${EDGE_APT[@]}"
-    install_optional_packages "${EDGE_APT_OPTIONAL[@]}"
+    install_optional_packages "${EDGE_APT_PYTHON[@]}"
     # gpio: the GPIO chip; lpadmin: release and cancel jobs in CUPS; scanner: USB scanners.
     ensure_user gpio lpadmin lp scanner
-    install_venv
+    make_venv
+    build_tools_if_needed
+    pip_install "$SRC[edge]"
     link_command culturehouse-edge
     install_config edge "$template"
     install_env edge CULTUREHOUSE_MQTT_PASSWORD
@@ -216,7 +246,8 @@ install_central() {
     need_root central
     install_packages "${CENTRAL_APT[@]}"
     ensure_user
-    install_venv
+    make_venv
+    pip_install "$SRC"
     link_command culturehouse-central
     local template="$SRC/config/central.example.toml"
     if [ ! -f "$template" ]; then

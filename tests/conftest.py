@@ -130,6 +130,7 @@ REAL_FIXTURES = frozenset({
     "broker", "cups_server", "fake_printer", "printer", "cupsd", "print_cfg", "edge_config",
     "edge_process", "central_app", "make_central", "dashboard", "client", "houses",
     "sane_devices", "agent_factory", "agent", "browser", "demo", "hostapd", "fake_hostapd",
+    "central_venv", "edge_venv",
 })
 
 

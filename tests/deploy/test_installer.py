@@ -1,15 +1,21 @@
-"""install.sh against a scratch root: files, modes, config kept, idempotency, uninstall."""
+"""install.sh against a scratch root: files, modes, config kept, idempotency, uninstall, and
+each role's requirements really installed by pip into a fresh venv with no compiler reachable.
+"""
 from __future__ import annotations
 
 import hashlib
+import json
 import os
+import shutil
 import stat
 import subprocess
+from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
 
 REPO = Path(__file__).resolve().parents[2]
+DEBIAN_PYTHON = "/usr/bin/python3"  # install.sh's default: Debian's python3-* are built for it
 
 
 def install(root: Path, *args: str, check: bool = True) -> subprocess.CompletedProcess:
@@ -80,6 +86,36 @@ def test_edge_install_asks_for_packages_user_groups_and_service(edge_root):
     assert "useradd --system" in out or "usermod" in out
     assert "would run: systemctl enable culturehouse-edge.service" in out
     assert "would run: systemctl restart culturehouse-edge.service" in out
+
+
+def pip_line(out: str) -> str:
+    """The pip command install.sh would have run."""
+    return next(line for line in out.splitlines() if " -m pip install " in line)
+
+
+def test_edge_install_asks_pip_for_the_edge_extra(edge_root):
+    assert pip_line(edge_root[1].stdout).endswith(f"--upgrade {REPO}[edge]")
+
+
+def test_central_install_asks_pip_for_the_base_requirements_only(tmp_path):
+    assert pip_line(install(tmp_path, "central").stdout).endswith(f"--upgrade {REPO}")
+
+
+def test_edge_install_needs_no_build_tools_when_the_venv_sees_debians_cups_and_sane(edge_root):
+    # make setup installs python3-cups and python3-sane, as install.sh does on a Pi.
+    out = edge_root[1].stdout
+    assert "libcups2-dev" not in out and "gcc" not in out
+
+
+def test_edge_install_gets_the_build_tools_when_the_venv_cannot_see_debians_libraries(tmp_path):
+    # A venv made without --system-site-packages stands for a system without python3-cups.
+    venv = tmp_path / "opt/culturehouse/venv"
+    subprocess.run([DEBIAN_PYTHON, "-m", "venv", "--without-pip", str(venv)], check=True,
+                   timeout=60)
+    out = install(tmp_path, "edge").stdout
+    tools = next(line for line in out.splitlines() if "libcups2-dev" in line)
+    assert all(pkg in tools.split() for pkg in ("libsane-dev", "gcc", "python3-dev"))
+    assert out.index(tools) < out.index(pip_line(out))
 
 
 def test_rerun_keeps_the_technicians_config_and_secrets(edge_root, tmp_path):
@@ -157,3 +193,130 @@ def test_uninstall_purge_removes_config_and_data(tmp_path):
     install(tmp_path, "uninstall", "--purge")
     assert not (tmp_path / "etc/culturehouse").exists()
     assert not (tmp_path / "var/lib/culturehouse").exists()
+
+
+# Real installs: install.sh with pip for real (apt-get, users and systemctl still skipped)
+# into a scratch root, with no C compiler on PATH and CC unusable, so building pycups or
+# python-sane would fail. pip uses its own cache: a re-run downloads nothing.
+INSTALLER_TOOLS = ("bash", "cat", "chmod", "cp", "dirname", "env", "getent", "id", "install",
+                   "ln", "mkdir", "mktemp", "rm", "sed")
+COMPILERS = ("cc", "gcc", "c99", "clang", "x86_64-linux-gnu-gcc", "aarch64-linux-gnu-gcc")
+EDGE_ONLY = ("pycups", "python-sane", "python_sane", "gpiozero", "pillow", "img2pdf")
+
+
+@dataclass(frozen=True)
+class RealInstall:
+    venv: Path
+    installed: frozenset[str]  # what pip put into the venv (its --report)
+    pip_log: str  # pip's full log: every requirement it looked at
+
+
+def outside_the_checkout_env(**extra: str) -> dict[str, str]:
+    """The environment without anything that points Python at the checkout or a venv."""
+    env = {k: v for k, v in os.environ.items()
+           if not k.startswith(("PYTHON", "CULTUREHOUSE_", "VIRTUAL_ENV"))}
+    return {**env, **extra}
+
+
+@pytest.fixture(scope="module")
+def checkout(tmp_path_factory) -> Path:
+    """A copy of the checkout: pip builds in the source tree, so not in the one under test."""
+    src = tmp_path_factory.mktemp("checkout") / "culturehouse"
+    shutil.copytree(REPO, src, ignore=shutil.ignore_patterns(
+        ".git", ".venv", "__pycache__", "build", "*.egg-info", ".pytest_cache", ".hypothesis",
+        "artifacts"))
+    return src
+
+
+def install_for_real(work: Path, checkout: Path, role: str) -> RealInstall:
+    tools = work / "bin"
+    tools.mkdir()
+    for tool in INSTALLER_TOOLS:
+        (tools / tool).symlink_to(shutil.which(tool))
+    assert not [cc for cc in COMPILERS if shutil.which(cc, path=str(tools))]
+    report, log = work / "pip-report.json", work / "pip.log"
+    env = outside_the_checkout_env(
+        PATH=str(tools), CC="/bin/false", CXX="/bin/false", LDSHARED="/bin/false",
+        CULTUREHOUSE_ROOT=str(work / "root"), CULTUREHOUSE_SKIP_SYSTEM="1",
+        CULTUREHOUSE_PIP_ARGS=f"--report {report} --log {log}")
+    out = subprocess.run([str(tools / "bash"), str(checkout / "install.sh"), role], env=env,
+                         cwd=work, text=True, capture_output=True, timeout=900)
+    assert out.returncode == 0, out.stdout + out.stderr
+    installed = frozenset(item["metadata"]["name"].lower()
+                          for item in json.loads(report.read_text())["install"])
+    return RealInstall(work / "root/opt/culturehouse/venv", installed, log.read_text().lower())
+
+
+def run_in(venv: Path, cwd: Path, *argv: str) -> subprocess.CompletedProcess:
+    """A command from the venv's bin/, run outside the checkout so only the install counts."""
+    return subprocess.run([str(venv / "bin" / argv[0]), *argv[1:]], cwd=cwd, text=True,
+                          capture_output=True, timeout=60, env=outside_the_checkout_env())
+
+
+@pytest.fixture(scope="module")
+def central_venv(tmp_path_factory, checkout) -> RealInstall:
+    return install_for_real(tmp_path_factory.mktemp("central-real"), checkout, "central")
+
+
+@pytest.fixture(scope="module")
+def edge_venv(tmp_path_factory, checkout) -> RealInstall:
+    debian = subprocess.run([DEBIAN_PYTHON, "-c", "import cups, sane"], capture_output=True)
+    assert debian.returncode == 0, "python3-cups and python3-sane missing: run `make setup`"
+    return install_for_real(tmp_path_factory.mktemp("edge-real"), checkout, "edge")
+
+
+@pytest.mark.timeout(900)
+def test_central_installs_without_a_compiler_and_never_looks_at_the_edge_libraries(central_venv):
+    assert "culturehouse" in central_venv.installed
+    assert central_venv.installed <= {"culturehouse", "paho-mqtt", "waitress"}
+    assert [name for name in EDGE_ONLY if name in central_venv.pip_log] == []
+
+
+def test_central_command_runs_from_its_fresh_venv(central_venv, tmp_path):
+    out = run_in(central_venv.venv, tmp_path, "culturehouse-central", "--help")
+    assert out.returncode == 0 and "usage: culturehouse-central" in out.stdout, out.stderr
+
+
+def test_central_dashboard_files_are_installed_with_it(central_venv, tmp_path):
+    out = run_in(central_venv.venv, tmp_path, "python", "-c", "import importlib.resources as r;"
+                 "print(sorted(p.name for p in r.files('central').joinpath('static').iterdir()))")
+    assert out.returncode == 0 and "'index.html'" in out.stdout and "'app.js'" in out.stdout
+
+
+@pytest.mark.timeout(900)
+def test_edge_installs_without_a_compiler_using_debians_cups_and_sane(edge_venv):
+    assert "culturehouse" in edge_venv.installed
+    assert not {"pycups", "python-sane"} & edge_venv.installed
+    assert "requirement already satisfied: pycups" in edge_venv.pip_log
+    assert "requirement already satisfied: python-sane" in edge_venv.pip_log
+
+
+def test_edge_hardware_libraries_import_from_its_fresh_venv(edge_venv, tmp_path):
+    out = run_in(edge_venv.venv, tmp_path, "python", "-c",
+                 "import cups, sane, gpiozero, PIL, img2pdf; print(cups.__file__, sane.__file__)")
+    assert out.returncode == 0, out.stderr
+    assert all(path.startswith("/usr/lib/python3/dist-packages/") for path in out.stdout.split())
+
+
+def test_edge_command_runs_from_its_fresh_venv(edge_venv, tmp_path):
+    out = run_in(edge_venv.venv, tmp_path, "culturehouse-edge", "--help")
+    assert out.returncode == 0 and "usage: culturehouse-edge" in out.stdout, out.stderr
+
+
+OWNERS_OF_TOP_LEVEL_NAMES = """
+import importlib.metadata as md, json
+owners = {}
+for dist in md.distributions():
+    for top in {f.parts[0] for f in dist.files or ()}:
+        owners.setdefault(top.split(".")[0], set()).add(dist.metadata["Name"].lower())
+print(json.dumps({top: sorted(names) for top, names in owners.items()}))
+"""
+
+
+def test_culturehouse_alone_installs_edge_central_protocol_common_and_not_its_harness(edge_venv, tmp_path):
+    # Generic names are safe in the project's own venv as long as nothing else there has them.
+    out = run_in(edge_venv.venv, tmp_path, "python", "-c", OWNERS_OF_TOP_LEVEL_NAMES)
+    owners = json.loads(out.stdout)
+    ours = ("edge", "central", "protocol", "common")
+    assert {top: owners.get(top) for top in ours} == {top: ["culturehouse"] for top in ours}
+    assert not [top for top in ("harness", "tests", "bench") if top in owners]
