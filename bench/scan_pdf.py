@@ -25,7 +25,7 @@ def _child(kind: str, workdir: Path) -> dict:
     """In a fresh process: start the scan feature, scan the feeder, report figures."""
     from edge.config import EdgeConfig
     from edge.feature import ButtonPress, FeatureContext, Now
-    from edge.scanning.feature import build
+    from edge.registry import FEATURES
     from common.settings import load_table
 
     preset = {"source": "feeder", "width_mm": AREA_MM, "height_mm": AREA_MM, "more_pages": False,
@@ -35,8 +35,9 @@ def _child(kind: str, workdir: Path) -> dict:
         "presets": {"bench": preset}, "web": {"enabled": False}}})
     items: queue.Queue = queue.Queue()
     events: list = []
-    feature = build(cfg, FeatureContext("bench", workdir / "state", items.put,
-                                        lambda t, d: events.append((t, dict(d)))))
+    ctx = FeatureContext("bench", workdir / "state", items.put,
+                         lambda t, d: events.append((t, dict(d))))
+    feature = FEATURES["scanning"].build(cfg, ctx)
 
     def now() -> Now:
         return Now(time.time(), time.monotonic())

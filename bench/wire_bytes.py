@@ -99,7 +99,7 @@ def run() -> list[tuple[str, float, str]]:
                                              work / "state", mqtt={"keepalive": "60s"}))
     agent = Agent(cfg)
     agent.features.append(HouseMetrics())
-    agent.clock.read = lambda wall: "ntp"  # a synchronised Pi: no mono on every sample
+    agent.rows.clock_quality = lambda wall: "ntp"  # a synchronised Pi: no mono on every sample
     thread = threading.Thread(target=agent.run, daemon=True)
     thread.start()
     try:

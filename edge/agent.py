@@ -1,8 +1,8 @@
 """Wires the edge agent: config, outbox, MQTT link, panel and features around one queue.
 
-The only module that knows every adapter. Adapter threads post items; this module's
-main loop handles them, takes telemetry samples (stamped with the clock's quality),
-pumps the outbox to the broker and drives the lights.
+Adapter threads post items; this module's main loop hands each to the feature that
+declared its type, commands to edge/commands.py, takes telemetry samples, pumps the
+outbox to the broker and shows the panel's plan. Features come from edge/registry.py.
 """
 from __future__ import annotations
 
@@ -15,23 +15,22 @@ from pathlib import Path
 from typing import Any, Mapping
 
 import protocol
+from common.clock import SystemClock
+from common.mqtt_link import Inbound, LinkDown, LinkUp, MqttLink, Published, Will, build_client
 
 from . import __version__
-from common.clock import SystemClock
 from .commands import CommandBook
 from .config import EdgeConfig
-from .feature import ButtonPress, Feature, FeatureContext, Indicator, Now
-from .lights import BEEP_PROMPTS, choose_lights
-from common.mqtt_link import Inbound, LinkDown, LinkUp, MqttLink, Published, Will, build_client
+from .events import OutboxWriter
+from .feature import ButtonPress, FeatureContext, Indicator, Now, item_owner
+from .lights import broker_indicator, plan_panel, press_beep
 from .outbox import Outbox
 from .publisher import Publisher
+from .registry import build_enabled
 from .sysmetrics import read_system_metrics
 
 log = logging.getLogger(__name__)
-BROKER_DOWN_AFTER = 120.0  # seconds offline before the red light says so
 QUOTA_EVERY = 60.0  # seconds between outbox quota checks
-PANEL_PINS = ("print_button", "scan_button", "copy_button", "help_button", "green_light",
-              "amber_light", "red_light", "help_light", "buzzer")
 
 
 @dataclass(frozen=True)
@@ -41,24 +40,6 @@ class Stop:
 
 def now() -> Now:
     return Now(time.time(), time.monotonic())
-
-
-def build_features(cfg: EdgeConfig, ctx: FeatureContext) -> list[Feature]:
-    """The enabled features, imported only when enabled (keeps pycups/sane optional)."""
-    features: list[Feature] = []
-    if cfg.printer.enabled:
-        from .printing import feature as printing
-        features.append(printing.build(cfg, ctx))
-    if cfg.scanner.enabled:
-        from .scanning import feature as scanning
-        features.append(scanning.build(cfg, ctx))
-    if cfg.wifi.enabled:
-        from .wifi import feature as wifi
-        features.append(wifi.build(cfg, ctx))
-    if cfg.panel.help_button:
-        from . import help as help_feature
-        features.append(help_feature.build(cfg, ctx))
-    return features
 
 
 class Agent:
@@ -71,8 +52,7 @@ class Agent:
         state_dir = Path(cfg.storage.state_dir)
         state_dir.mkdir(parents=True, exist_ok=True)
         self.outbox = Outbox(state_dir / "outbox.sqlite", int(cfg.storage.outbox_quota_mb * 2**20))
-        self.clock = SystemClock()
-        self._anchor_due = False  # the first synchronised row after unsynchronised ones
+        self.rows = OutboxWriter(self.outbox, self.boot, SystemClock().read)
         will = Will(self.topics.status(self.house), self._status_payload(False, "lost"))
         client = build_client(f"culturehouse-{self.house}", cfg.mqtt_username, cfg.mqtt.password,
                               tls=cfg.mqtt.tls, ca_file=cfg.mqtt.ca_file, will=will)
@@ -84,17 +64,16 @@ class Agent:
                                    max_rate=cfg.telemetry.backlog_rate)
         self.commands = CommandBook()
         self.ctx = FeatureContext(self.house, state_dir, self.post, self.emit, pin_factory)
-        self.features = build_features(cfg, self.ctx)
+        self.features = build_enabled(cfg, self.ctx)
         self.panel = None
-        if any(getattr(cfg.panel, f) for f in PANEL_PINS):
+        if cfg.panel.fitted():
             from .panel import GpioPanel
             self.panel = GpioPanel(cfg.panel, self.post, pin_factory)
         self.link_down_since: float | None = time.monotonic()
         self.healthy_at = time.monotonic()  # last main-loop pass (for the watchdog)
-        self.events_rejected = 0
         self._stopping = False
         self._quota_at = 0.0
-        self._prompts: set[str] = set()
+        self._prompts: frozenset[str] = frozenset()  # prompts on show, beeped already
         self._stuck = False
 
     # ----- inputs from any thread -----------------------------------------------------------
@@ -111,55 +90,26 @@ class Agent:
         return protocol.build_status(protocol.Status(
             self.house, online, self.boot, int(time.time() * 1000), __version__, reason, oldest))
 
-    def _clock_fields(self, at: Now) -> dict:
-        """tq and mono for a new row: mono while unsynchronised, and once as an anchor after."""
-        tq = self.clock.read(at.wall)
-        mono = int(at.mono * 1000)
-        if tq == "none":
-            self._anchor_due = True
-            return {"tq": "none", "mono": mono}
-        if self._anchor_due:
-            self._anchor_due = False
-            return {"tq": "ntp", "mono": mono}
-        return {"tq": "ntp"}
+    def _announce_online(self) -> None:
+        self.link.publish(self.topics.status(self.house), self._status_payload(True), retain=True)
 
     def emit(self, event_type: str, data: Mapping[str, Any], at: Now | None = None) -> int | None:
-        """Queue an event in the outbox; refused (and counted) if it breaks the contract."""
-        at = at or now()
-        ts = int(at.wall * 1000)
-        try:  # validate before it gets a seq, so no seq is ever refused later
-            protocol.build_event(protocol.Event(self.house, self.boot, 1, ts, event_type, data))
-        except protocol.PayloadError as exc:
-            self.events_rejected += 1
-            log.error("event %s not queued: %s", event_type, exc.reason)
-            return None
-        return self.outbox.append("event", self.boot, ts, dict(data), type=event_type,
-                                  **self._clock_fields(at))
+        """Queue an event in the outbox (refused and counted if it breaks the contract)."""
+        return self.rows.event(event_type, data, at or now())
 
     def sample(self, at: Now) -> int:
         metrics: dict[str, Any] = read_system_metrics(self.ctx.state_dir)
-        for feature in self.features:
-            try:
-                metrics.update(feature.metrics(at))
-            except Exception:  # a broken feature must not stop telemetry
-                log.exception("metrics of %s failed", feature.name)
+        metrics.update(self.features.metrics(at))
         metrics["outbox.rows"] = self.outbox.count()
         metrics["mqtt.connected"] = int(self.link.connected)
-        metrics["events.rejected.total"] = self.events_rejected
-        try:
-            protocol.check_metrics(metrics)
-        except protocol.PayloadError as exc:
-            log.error("telemetry sample dropped: %s", exc)
-            return 0
-        return self.outbox.append("telemetry", self.boot, int(at.wall * 1000), metrics,
-                                  **self._clock_fields(at))
+        metrics["events.rejected.total"] = self.rows.rejected
+        return self.rows.sample(metrics, at)
 
     # ----- main loop -------------------------------------------------------------------------
     def start(self) -> None:
         if self.panel:
             self.panel.start()
-        for feature in self.features:
-            feature.start()
+        self.features.start()
         self.link.start()
         log.info("house %s started (boot %s, %d features)", self.house, self.boot[:8],
                  len(self.features))
@@ -202,7 +152,7 @@ class Agent:
         self._shutdown()
 
     def _features_healthy(self, at: Now) -> bool:
-        stuck = [f.name for f in self.features if not f.healthy(at)]
+        stuck = self.features.stuck(at)
         if stuck and not self._stuck:
             log.error("%s stuck: no more watchdog pings, systemd will restart the agent",
                       ", ".join(stuck))
@@ -227,12 +177,10 @@ class Agent:
                     log.warning("broker connection lost (%s)", item.reason)
             elif isinstance(item, ButtonPress):
                 self._press(item, at)
+            elif (owner := item_owner(self.features, item)) is not None:
+                owner.handle(item, at)
             else:
-                for feature in self.features:
-                    if feature.handle(item, at):
-                        break
-                else:
-                    log.debug("nobody handles %s", type(item).__name__)
+                log.debug("no feature declared %s", type(item).__name__)
         except Exception:  # the shell's loop: log, keep the agent alive
             log.exception("handling %s failed", type(item).__name__)
 
@@ -241,7 +189,7 @@ class Agent:
             log.info("connected to broker %s:%d", self.cfg.mqtt.host, self.cfg.mqtt.port)
         self.link_down_since = None
         self.outbox.commit()  # rows taken so far are backlog; anything newer goes live
-        self.link.publish(self.topics.status(self.house), self._status_payload(True), retain=True)
+        self._announce_online()
         self.publisher.on_link_up(at.mono)
 
     def _pump(self, mono: float) -> None:
@@ -261,8 +209,7 @@ class Agent:
                 self.publisher.on_central_status(central.online, central.max_backlog_rate,
                                                  at.mono)
                 if came_back:  # a restarted central learns where our seqs start again
-                    self.link.publish(self.topics.status(self.house),
-                                      self._status_payload(True), retain=True)
+                    self._announce_online()
             elif kind == "cmd" and house == self.house and name:
                 self._command(name, msg.payload, at)
         except protocol.PayloadError as exc:
@@ -279,48 +226,30 @@ class Agent:
             self.link.publish(self.topics.cmd_result(self.house), protocol.build_cmd_result(result))
 
     def _press(self, press: ButtonPress, at: Now) -> None:
-        outcome = None
-        for feature in self.features:
-            outcome = feature.on_button(press, at)
-            if outcome is not None:
-                break
+        outcome = self.features.press(press, at)
         log.info("%s button: %s", press.button,
                  {True: "accepted", False: "refused", None: "not in use"}[outcome])
         if self.panel:
-            kind = "refuse" if not outcome else "help" if press.button == "help" else "accept"
-            self.panel.beep(kind)
+            self.panel.beep(press_beep(press.button, outcome))
 
     def indicators(self, at: Now) -> list[Indicator]:
-        found = [f.indicator(at) for f in self.features]
-        if self.link_down_since is not None and at.mono - self.link_down_since > BROKER_DOWN_AFTER:
-            found.append(Indicator("attention", "broker_down"))
-        return found
+        return [*self.features.indicators(at), broker_indicator(self.link_down_since, at.mono)]
 
     def _tick(self, at: Now) -> None:
-        for feature in self.features:
-            try:
-                feature.tick(at)
-            except Exception:
-                log.exception("tick of %s failed", feature.name)
+        self.features.tick(at)
         if self.panel:
-            indicators = self.indicators(at)
-            self.panel.show(choose_lights(indicators))
-            prompts = {i.cause for i in indicators
-                       if i.level == "prompt" and i.cause in BEEP_PROMPTS}
-            if prompts - self._prompts:  # a new request to the citizen: beep once
-                self.panel.beep("prompt")
-            self._prompts = prompts
+            plan = plan_panel(self.indicators(at), self._prompts)
+            self.panel.show(plan.lights)
+            if plan.beep:
+                self.panel.beep(plan.beep)
+            self._prompts = plan.prompts
         if at.mono - self._quota_at >= QUOTA_EVERY:
             self._quota_at = at.mono
             self.outbox.commit()
             self.outbox.enforce_quota()
 
     def _shutdown(self) -> None:
-        for feature in self.features:
-            try:
-                feature.stop()
-            except Exception:
-                log.exception("stopping %s failed", feature.name)
+        self.features.stop()
         self.outbox.commit()
         self._pump(time.monotonic())
         self.link.stop((self.topics.status(self.house), self._status_payload(False, "stopped")))

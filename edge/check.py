@@ -1,14 +1,13 @@
 """`culturehouse-edge check`: one screen a technician can act on, in Vietnamese or English.
 
-The probes no feature owns (broker, GPIO pins, disk, clock) come from edge/checklib.py;
-printer, scanner and Wi-Fi lines come from each feature's own check().
+The probes no feature owns (broker, GPIO pins, disk, clock) come from common/checks.py;
+printer, scanner and Wi-Fi lines come from each registered feature's own check().
 """
 from __future__ import annotations
 
-import dataclasses
 import sys
 from pathlib import Path
-from typing import Callable, TextIO
+from typing import Callable, Mapping, TextIO
 
 from common.checks import (MIN_FREE_MB, CheckLine, ClockReading, assess_clock, broker_line, check_disk, config_line, exit_code, load_for_check,
                        probe_broker, quiet_libraries, read_clock, render_json, render_text, t)
@@ -16,7 +15,7 @@ from common.checks import (MIN_FREE_MB, CheckLine, ClockReading, assess_clock, b
 
 def run(config_path: str | Path, *, as_json: bool = False, out: TextIO | None = None,
         environ: dict | None = None, pin_factory=None,
-        clock: Callable[[], ClockReading] = read_clock, build_features=None,
+        clock: Callable[[], ClockReading] = read_clock, features: Mapping | None = None,
         min_free_mb: int = MIN_FREE_MB, broker_timeout: float = 8.0) -> int:
     """Run every edge check, print the report and return the exit code."""
     from . import config as edge_config
@@ -33,7 +32,7 @@ def run(config_path: str | Path, *, as_json: bool = False, out: TextIO | None = 
                           broker_timeout)
     lines.append(broker_line(result, cfg.mqtt.host, cfg.mqtt.port, cfg.mqtt_username,
                              str(path.with_suffix(".env")), lang))
-    lines += check_features(cfg, lang, pin_factory, build_features)
+    lines += check_features(cfg, lang, pin_factory, features)
     lines += check_pins(cfg.panel, lang, pin_factory)
     lines.append(check_disk("disk", Path(cfg.storage.state_dir), lang, min_free_mb))
     lines.append(assess_clock(clock(), lang))
@@ -44,32 +43,28 @@ def run(config_path: str | Path, *, as_json: bool = False, out: TextIO | None = 
     return exit_code(lines)
 
 
-FEATURES = {"printer": ("printer", "máy in"), "scanner": ("scanner", "máy quét"),
-            "wifi": ("Wi-Fi", "Wi-Fi")}
-
-
-def check_features(cfg, lang: str, pin_factory=None, build_features=None) -> list[CheckLine]:
-    """Each enabled feature built alone (not started) and asked for its own check lines."""
+def check_features(cfg, lang: str, pin_factory=None,
+                   features: Mapping | None = None) -> list[CheckLine]:
+    """Each enabled feature of the registry built alone (not started) and asked for its own
+    check lines; `features` replaces the registry in tests."""
     from .feature import FeatureContext
-    if build_features is None:
-        from .agent import build_features
+    from .registry import FEATURES
+    ctx = FeatureContext(cfg.house.id, Path(cfg.storage.state_dir), lambda item: None,
+                         lambda kind, data: None, pin_factory)
     lines = []
-    for section, (en, vi) in FEATURES.items():
-        label = t(lang, en, vi)
-        if not getattr(cfg, section).enabled:
+    for entry in (FEATURES if features is None else features).values():
+        section = entry.section
+        if not section:
+            continue
+        label = t(lang, *entry.label)
+        if not entry.is_enabled(cfg):
             lines.append(CheckLine(section, None, t(lang, f"{label}: not enabled in the config",
                                                     f"{label}: chưa bật trong cấu hình"),
                                    t(lang, f"set [{section}] enabled = true if the house has one",
                                      f"đặt [{section}] enabled = true nếu nhà văn hóa có")))
             continue
-        only = dataclasses.replace(cfg, panel=dataclasses.replace(cfg.panel, help_button=0), **{
-            name: dataclasses.replace(getattr(cfg, name), enabled=(name == section))
-            for name in FEATURES})
-        ctx = FeatureContext(cfg.house.id, Path(cfg.storage.state_dir), lambda item: None,
-                             lambda kind, data: None, pin_factory)
         try:
-            found = [(what, ok, fix) for feature in build_features(only, ctx)
-                     for what, ok, fix in feature.check()]
+            found = list(entry.build(cfg, ctx).check())
         except Exception as exc:  # any failure to load is the finding itself
             lines.append(CheckLine(section, False, t(
                 lang, f"{label}: cannot be set up ({type(exc).__name__}: {exc})",
@@ -89,13 +84,9 @@ def check_features(cfg, lang: str, pin_factory=None, build_features=None) -> lis
     return lines
 
 
-PANEL_PINS = ("print_button", "scan_button", "copy_button", "help_button", "green_light",
-              "amber_light", "red_light", "help_light", "buzzer")
-
-
 def check_pins(panel, lang: str, pin_factory=None) -> list[CheckLine]:
     """Every configured panel pin distinct and claimable right now through gpiozero."""
-    used = [(getattr(panel, name), name) for name in PANEL_PINS if getattr(panel, name)]
+    used = [(pin, name) for name, pin in panel.fitted().items()]
     if not used:
         return [CheckLine("gpio", None, t(lang, "GPIO: no panel pins in the config",
                                           "GPIO: cấu hình chưa khai báo chân nào"),
@@ -120,7 +111,7 @@ def check_pins(panel, lang: str, pin_factory=None) -> list[CheckLine]:
                                                    f"không dùng được GPIO ({exc})"), GPIO_FIX[lang])]
     for pin, name in owners.items():
         try:
-            device = (Button(pin, pull_up=True, pin_factory=factory) if "button" in name
+            device = (Button(pin, pull_up=True, pin_factory=factory) if name.endswith("_button")
                       else DigitalOutputDevice(pin, pin_factory=factory))
             device.close()
         except Exception as exc:  # gpiozero and lgpio raise many kinds; all mean "not usable"

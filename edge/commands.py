@@ -1,50 +1,34 @@
-"""Remote commands from central: parse, drop duplicates and expired ones, route, answer.
+"""Remote commands from central: parse, drop duplicates and expired ones, check, route, answer.
 
 Every command gets exactly one result on cmd_result, unknown or malformed ones included.
-The agent's own commands (ping, press, resend) are answered here; the features' own
-(help_ack, release_job, cancel_job, rescan_devices) are routed to them.
+Names, owners and argument types come from protocol.vocabulary.COMMANDS: the agent's own
+commands are answered here, every other goes to the enabled feature named as its owner.
 """
 from __future__ import annotations
 
 import logging
 from collections import OrderedDict
+from dataclasses import dataclass
 from typing import Any, Callable, Mapping, Sequence
 
 import protocol
-from .feature import ButtonPress, Feature, Now
+from protocol.vocabulary import COMMANDS, command_args_problems
+
+from .feature import ButtonPress, Feature, Now, feature_named
 
 log = logging.getLogger(__name__)
-BUTTONS = ("print", "scan", "copy", "help")
-AGENT_COMMANDS = ("ping", "press", "resend")
-FEATURE_COMMANDS = ("help_ack", "release_job", "cancel_job", "rescan_devices")
 MAX_RESEND_SPAN = 1_000_000
+PRESS_SECONDS = 0.1  # a remote press without `seconds` is a short one
 
 
-def _is_int(value: Any) -> bool:
-    return isinstance(value, int) and not isinstance(value, bool)
-
-
-def _bad(cmd: protocol.Command, expected: str) -> protocol.CommandResult:
-    return protocol.CommandResult(cmd.req_id, cmd.name, False,
-                                  {"error": "bad_args", "expected": expected})
-
-
-def check_press(args: Mapping[str, Any]) -> tuple[str, float] | None:
-    """(button, seconds held) of a valid `press`, else None."""
-    button, seconds = args.get("button"), args.get("seconds", 0.1)
-    if button not in BUTTONS or isinstance(seconds, bool) \
-            or not isinstance(seconds, (int, float)) or not 0 <= seconds <= 30:
-        return None
-    return button, float(seconds)
-
-
-def check_resend(args: Mapping[str, Any]) -> tuple[int, int] | None:
-    """(from, to) of a valid `resend`, else None."""
-    first, last = args.get("from"), args.get("to")
-    if not (_is_int(first) and _is_int(last)) or not 1 <= first <= last \
-            or last - first > MAX_RESEND_SPAN:
-        return None
-    return first, last
+def resend_problems(args: Mapping[str, Any]) -> list[str]:
+    """What the vocabulary's types cannot say about a `resend` range."""
+    first, last = args["from"], args["to"]
+    if last < first:
+        return ["to: must not be below from"]
+    if last - first > MAX_RESEND_SPAN:
+        return [f"to: at most {MAX_RESEND_SPAN} rows after from"]
+    return []
 
 
 class CommandBook:
@@ -64,39 +48,82 @@ class CommandBook:
         if cmd.req_id in self.seen:
             return self.seen[cmd.req_id]
         if cmd.expires_at and cmd.expires_at < at.wall * 1000:
-            result = protocol.CommandResult(cmd.req_id, name, False, {"error": "expired"})
+            result = _refused(cmd, "expired")
         else:
             try:
-                result = self._run(cmd, at, features, post, status, resend)
+                result = route(cmd, at, features, AgentHooks(post, status, resend))
             except Exception:  # a feature's bug must still get an answer, and not kill us
                 log.exception("command %s failed", name)
-                result = protocol.CommandResult(cmd.req_id, name, False, {"error": "failed"})
+                result = _refused(cmd, "failed")
         log.info("command %s (%s): %s", name, cmd.req_id[:12], "ok" if result.ok else "refused")
         self.seen[cmd.req_id] = result
         while len(self.seen) > self.remember:
             self.seen.popitem(last=False)
         return result
 
-    def _run(self, cmd: protocol.Command, at: Now, features: Sequence[Feature],
-             post: Callable[[object], None], status: Callable[[], dict],
-             resend: Callable[[int, int], dict] | None) -> protocol.CommandResult:
-        if cmd.name == "ping":
-            return protocol.CommandResult(cmd.req_id, cmd.name, True, status())
-        if cmd.name == "press":
-            press = check_press(cmd.args)
-            if press is None:
-                return _bad(cmd, "button in print|scan|copy|help, seconds 0-30")
-            # The same item the panel posts: one path for a real and a remote press.
-            post(ButtonPress(press[0], press[1], source="command"))
-            return protocol.CommandResult(cmd.req_id, cmd.name, True, {"queued": True})
-        if cmd.name == "resend":
-            span = check_resend(cmd.args)
-            if span is None or resend is None:
-                return _bad(cmd, "integers 1 <= from <= to")
-            return protocol.CommandResult(cmd.req_id, cmd.name, True, resend(*span))
-        for feature in features:
-            outcome = feature.on_command(cmd.name, cmd.args, at)
-            if outcome is not None:
-                return protocol.CommandResult(cmd.req_id, cmd.name, outcome.ok, outcome.detail)
-        error = "not_available" if cmd.name in FEATURE_COMMANDS else "unknown_command"
-        return protocol.CommandResult(cmd.req_id, cmd.name, False, {"error": error})
+
+@dataclass(frozen=True)
+class AgentHooks:
+    """What the agent's own commands act on."""
+
+    post: Callable[[object], None]  # put an item on the main queue
+    status: Callable[[], dict]  # the `ping` answer
+    resend: Callable[[int, int], dict] | None
+
+
+def route(cmd: protocol.Command, at: Now, features: Sequence[Feature],
+          hooks: AgentHooks) -> protocol.CommandResult:
+    """Check a command against the vocabulary and hand it to its owner."""
+    spec = COMMANDS.get(cmd.name)
+    if spec is None:
+        return _refused(cmd, "unknown_command")
+    problems = command_args_problems(cmd.name, cmd.args)
+    if not problems and cmd.name == "resend":
+        problems = resend_problems(cmd.args)
+    if problems:
+        return protocol.CommandResult(cmd.req_id, cmd.name, False,
+                                      {"error": "bad_args", "problems": problems})
+    if spec.owner == "agent":
+        return AGENT_COMMANDS[cmd.name](cmd, at, features, hooks)
+    feature = feature_named(features, spec.owner)
+    outcome = feature.on_command(cmd.name, cmd.args, at) if feature is not None else None
+    if outcome is None:
+        return _refused(cmd, "not_available")
+    return protocol.CommandResult(cmd.req_id, cmd.name, outcome.ok, outcome.detail)
+
+
+def _refused(cmd: protocol.Command, error: str) -> protocol.CommandResult:
+    return protocol.CommandResult(cmd.req_id, cmd.name, False, {"error": error})
+
+
+def _ping(cmd, at, features, hooks: AgentHooks) -> protocol.CommandResult:
+    return protocol.CommandResult(cmd.req_id, cmd.name, True, hooks.status())
+
+
+def _press(cmd, at, features, hooks: AgentHooks) -> protocol.CommandResult:
+    # The same item the panel posts: one path for a real and a remote press.
+    hooks.post(ButtonPress(cmd.args["button"], float(cmd.args.get("seconds", PRESS_SECONDS)),
+                           source="command"))
+    return protocol.CommandResult(cmd.req_id, cmd.name, True, {"queued": True})
+
+
+def _resend(cmd, at, features, hooks: AgentHooks) -> protocol.CommandResult:
+    if hooks.resend is None:
+        return _refused(cmd, "not_available")
+    return protocol.CommandResult(cmd.req_id, cmd.name, True,
+                                  hooks.resend(cmd.args["from"], cmd.args["to"]))
+
+
+def _rescan_devices(cmd, at: Now, features: Sequence[Feature], hooks) -> protocol.CommandResult:
+    """Every enabled feature looks for its device again; the answer holds those that have one."""
+    found = {}
+    for feature in features:
+        detail = feature.rescan(at)
+        if detail is not None:
+            found[feature.name] = detail
+    return protocol.CommandResult(cmd.req_id, cmd.name, True, found)
+
+
+# The commands whose owner in the vocabulary is "agent", and what answers each.
+AGENT_COMMANDS = {"ping": _ping, "press": _press, "resend": _resend,
+                  "rescan_devices": _rescan_devices}

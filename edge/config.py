@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
 from typing import Literal
 
@@ -83,9 +83,7 @@ class PanelConfig:
             out.append("bounce: must be between 0 and 500ms")
         if self.help_timeout < 10:
             out.append("help_timeout: must be at least 10s")
-        pins = [(n, getattr(self, n)) for n in ("print_button", "scan_button", "copy_button",
-                "help_button", "green_light", "amber_light", "red_light", "help_light",
-                "buzzer")]
+        pins = [(name, getattr(self, name)) for name in PANEL_PINS]
         for name, pin in pins:
             if not 0 <= pin <= 53:
                 out.append(f"{name}: must be a BCM GPIO number 1-53 (0 = not fitted)")
@@ -94,6 +92,17 @@ class PanelConfig:
             names = ", ".join(n for n, p in pins if p == pin)
             out.append(f"{names}: share GPIO {pin}")
         return out
+
+    def fitted(self) -> dict[str, int]:
+        """The pins fitted on this house's panel, by name ({"print_button": 17, ...})."""
+        return {name: getattr(self, name) for name in PANEL_PINS if getattr(self, name)}
+
+
+# The panel's pin names, spelled once: the `*_button`, `*_light` and `buzzer` fields above.
+PANEL_PINS = tuple(f.name for f in fields(PanelConfig)
+                   if f.name.endswith(("_button", "_light")) or f.name == "buzzer")
+BUTTONS = tuple(name.removesuffix("_button") for name in PANEL_PINS if name.endswith("_button"))
+LIGHTS = tuple(name.removesuffix("_light") for name in PANEL_PINS if name.endswith("_light"))
 
 
 @dataclass(frozen=True)

@@ -1,14 +1,19 @@
-"""The seam every edge feature (print, scan, Wi-Fi, help) plugs into.
+"""The seam every edge feature (printing, scanning, Wi-Fi, help) plugs into.
 
-The agent's main loop owns time and the outbox. A feature gets a `FeatureContext`,
-starts its own adapter threads (which may only `ctx.post(item)` immutable items onto
-the main queue), and is called back on the main thread. Standard library only.
+The agent's main loop owns time and the outbox. A feature is built by edge/registry.py
+from its own config section, a `FeatureContext` and explicit scalars; it starts its own
+adapter threads (which may only `ctx.post(item)` immutable items onto the main queue),
+and is called back on the main thread. Standard library only.
 """
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Callable, Mapping
+from typing import Any, Callable, Mapping, Sequence
+
+
+log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -84,8 +89,9 @@ class Feature:
     """Base class with no-op defaults; every method runs on the agent's main thread.
 
     A feature declares what it owns, and the agent routes only that to it: `commands`
-    (names whose owner in protocol.vocabulary.COMMANDS is this feature's `name`) and
-    `items` (the types of the items its adapter threads post).
+    (names whose owner in protocol.vocabulary.COMMANDS is this feature's `name`, which is
+    also its key in edge.registry.FEATURES) and `items` (the types of the items its
+    adapter threads post). Button presses are offered to each feature in turn.
     """
 
     name = "feature"
@@ -99,7 +105,7 @@ class Feature:
         """Stop threads and release devices (called once on shutdown)."""
 
     def handle(self, item: object, now: Now) -> bool:
-        """Handle an item this feature posted; return True if it was ours."""
+        """Handle an item of one of the types in `items`; True when it was taken."""
         return False
 
     def on_button(self, press: ButtonPress, now: Now) -> bool | None:
@@ -122,7 +128,7 @@ class Feature:
         return True
 
     def on_command(self, name: str, args: Mapping[str, Any], now: Now) -> CommandOutcome | None:
-        """A remote command; None if this feature does not know it."""
+        """One of `commands`, its arguments already checked against the vocabulary."""
         return None
 
     def rescan(self, now: Now) -> Any:
@@ -133,3 +139,62 @@ class Feature:
     def check(self) -> list[tuple[str, bool, str]]:
         """Self-check lines for `culturehouse-edge check`: (what, ok, fix to try)."""
         return []
+
+
+def feature_named(features: Sequence[Feature], name: str) -> Feature | None:
+    """The enabled feature called `name` (a command's owner), if any."""
+    return next((f for f in features if f.name == name), None)
+
+
+def item_owner(features: Sequence[Feature], item: object) -> Feature | None:
+    """The feature that declared the item's type in its `items`, if any."""
+    return next((f for f in features if isinstance(item, f.items)), None)
+
+
+class Features(list):
+    """The enabled features, in the registry's order, and what the agent asks of them all.
+
+    One feature's failure in tick, metrics or stop is logged and does not stop the others.
+    """
+
+    def start(self) -> None:
+        for feature in self:
+            feature.start()
+
+    def stop(self) -> None:
+        for feature in self:
+            try:
+                feature.stop()
+            except Exception:
+                log.exception("stopping %s failed", feature.name)
+
+    def tick(self, now: Now) -> None:
+        for feature in self:
+            try:
+                feature.tick(now)
+            except Exception:
+                log.exception("tick of %s failed", feature.name)
+
+    def metrics(self, now: Now) -> dict[str, Any]:
+        found: dict[str, Any] = {}
+        for feature in self:
+            try:
+                found.update(feature.metrics(now))
+            except Exception:  # a broken feature must not stop telemetry
+                log.exception("metrics of %s failed", feature.name)
+        return found
+
+    def press(self, press: ButtonPress, now: Now) -> bool | None:
+        """Offered to each feature in turn until one takes it (True/False), else None."""
+        for feature in self:
+            outcome = feature.on_button(press, now)
+            if outcome is not None:
+                return outcome
+        return None
+
+    def indicators(self, now: Now) -> list[Indicator]:
+        return [feature.indicator(now) for feature in self]
+
+    def stuck(self, now: Now) -> list[str]:
+        """Names of the features stuck past recovery."""
+        return [feature.name for feature in self if not feature.healthy(now)]

@@ -7,10 +7,13 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass, replace
-from typing import Any, Mapping
+from typing import TYPE_CHECKING, Any, Mapping
 
-from .feature import ButtonPress, CommandOutcome, Feature, FeatureContext, Indicator, Now
+from .feature import ButtonPress, CommandOutcome, Emit, Feature, FeatureContext, Indicator, Now
 from .lights import HELP_ANSWERED, HELP_WAITING
+
+if TYPE_CHECKING:
+    from .config import PanelConfig
 
 log = logging.getLogger(__name__)
 REPEAT_GUARD = 3.0  # seconds: a second press this soon is the same request, not a close
@@ -24,56 +27,56 @@ class HelpState:
     total: int = 0
 
 
-Event = tuple[str, dict]
-
-
-def press(state: HelpState, now: float) -> tuple[HelpState, list[Event]]:
+def press(state: HelpState, now: float) -> tuple[HelpState, list[Emit]]:
     """Open a request, or close the open one (a repeat within REPEAT_GUARD is ignored)."""
     if not state.request:
         n = state.total + 1
-        return HelpState(n, now, False, n), [("help.requested", {"request": n})]
+        return HelpState(n, now, False, n), [Emit("help.requested", {"request": n})]
     if now - state.opened < REPEAT_GUARD:
         return state, []
     return close(state, now, "press")
 
 
-def acknowledge(state: HelpState, request: int | None) -> tuple[HelpState, list[Event], str]:
-    """Central answered: returns (state, events, error keyword or "")."""
+def acknowledge(state: HelpState, request: int | None) -> tuple[HelpState, list[Emit], str]:
+    """Central answered: returns (state, actions, error keyword or "")."""
     if not state.request:
         return state, [], "no_open_request"
     if request is not None and request != state.request:
         return state, [], "stale_request"
     if state.acknowledged:
         return state, [], ""
-    return replace(state, acknowledged=True), [("help.acknowledged",
-                                                 {"request": state.request})], ""
+    return replace(state, acknowledged=True), [Emit("help.acknowledged",
+                                                    {"request": state.request})], ""
 
 
-def close(state: HelpState, now: float, reason: str) -> tuple[HelpState, list[Event]]:
+def close(state: HelpState, now: float, reason: str) -> tuple[HelpState, list[Emit]]:
     data = {"request": state.request, "reason": reason, "acknowledged": state.acknowledged,
             "open_s": round(max(0.0, now - state.opened))}
-    return HelpState(total=state.total), [("help.closed", data)]
+    return HelpState(total=state.total), [Emit("help.closed", data)]
 
 
-def expire(state: HelpState, now: float, timeout: float) -> tuple[HelpState, list[Event]]:
+def expire(state: HelpState, now: float, timeout: float) -> tuple[HelpState, list[Emit]]:
     if state.request and now - state.opened >= timeout:
         return close(state, now, "timeout")
     return state, []
 
 
 class HelpFeature(Feature):
-    name = "help"
+    """Its settings live in [panel]: the HELP button's pin enables it, help_timeout."""
 
-    def __init__(self, ctx: FeatureContext, timeout: float = 1800.0):
+    name = "help"
+    commands = frozenset({"help_ack"})
+
+    def __init__(self, cfg: PanelConfig, ctx: FeatureContext):
         self.ctx = ctx
-        self.timeout = timeout
+        self.timeout = float(cfg.help_timeout)
         self.state = HelpState()
 
-    def _apply(self, state: HelpState, events: list[Event]) -> None:
+    def _apply(self, state: HelpState, actions: list[Emit]) -> None:
         self.state = state
-        for etype, data in events:
-            self.ctx.emit(etype, data)
-            log.info("help: %s (request %d)", etype, data["request"])
+        for action in actions:
+            self.ctx.emit(action.type, dict(action.data))
+            log.info("help: %s (request %d)", action.type, action.data["request"])
 
     def on_button(self, press_: ButtonPress, now: Now) -> bool | None:
         if press_.button != "help":
@@ -84,13 +87,10 @@ class HelpFeature(Feature):
     def on_command(self, name: str, args: Mapping[str, Any], now: Now) -> CommandOutcome | None:
         if name != "help_ack":
             return None
-        wanted = args.get("request")
-        if wanted is not None and (isinstance(wanted, bool) or not isinstance(wanted, int)):
-            return CommandOutcome(False, "request: expected an integer")
-        state, events, error = acknowledge(self.state, wanted)
+        state, actions, error = acknowledge(self.state, args.get("request"))
         if error:
             return CommandOutcome(False, error)
-        self._apply(state, events)
+        self._apply(state, actions)
         return CommandOutcome(True, {"request": state.request})
 
     def tick(self, now: Now) -> None:
@@ -104,8 +104,3 @@ class HelpFeature(Feature):
         if not self.state.request:
             return Indicator()
         return Indicator("ok", HELP_ANSWERED if self.state.acknowledged else HELP_WAITING)
-
-
-def build(cfg, ctx: FeatureContext) -> HelpFeature:
-    """Factory the agent calls with the whole EdgeConfig (enable it when help_button > 0)."""
-    return HelpFeature(ctx, timeout=cfg.panel.help_timeout)

@@ -1,6 +1,5 @@
-"""Status-light decisions: which pattern each light shows, from the features' indicators.
-
-Pure: imports only the standard library and edge.feature.
+"""The panel's policy: which pattern each light shows, from the features' indicators, and
+when the buzzer sounds. Pure: imports only the standard library and edge.feature.
 """
 from __future__ import annotations
 
@@ -39,6 +38,7 @@ STILL_READY = ("broker_down",)
 HELP_WAITING = "help_waiting"  # HELP pressed, nobody has answered yet
 HELP_ANSWERED = "help_acknowledged"  # central acknowledged; someone is coming
 HELP_PATTERNS = {HELP_WAITING: ("blink", 0.5, 0.5), HELP_ANSWERED: ON}
+BROKER_DOWN_AFTER = 120.0  # seconds offline before the red light says so
 
 
 @dataclass(frozen=True)
@@ -72,3 +72,35 @@ def choose_lights(indicators: Sequence[Indicator]) -> LightPlan:
         return LightPlan(green=ON if ready else OFF, amber=amber,
                          red=ATTENTION_PATTERNS.get(cause, DEFAULT_ATTENTION), help=help_light)
     return LightPlan(green=ON, amber=amber, help=help_light)
+
+
+@dataclass(frozen=True)
+class PanelPlan:
+    """What the panel shows after a tick: the lights, the prompts on show, and a beep
+    ("" for none)."""
+
+    lights: LightPlan
+    prompts: frozenset[str] = frozenset()
+    beep: str = ""
+
+
+def plan_panel(indicators: Sequence[Indicator], prompts_before: frozenset[str]) -> PanelPlan:
+    """The lights for these indicators; a prompt that was not on show before beeps once."""
+    prompts = frozenset(i.cause for i in indicators
+                        if i.level == "prompt" and i.cause in BEEP_PROMPTS)
+    return PanelPlan(choose_lights(indicators), prompts,
+                     "prompt" if prompts - prompts_before else "")
+
+
+def press_beep(button: str, outcome: bool | None) -> str:
+    """The buzzer's answer to a press: accepted, refused (or nobody's), or HELP taken."""
+    if not outcome:
+        return "refuse"
+    return "help" if button == "help" else "accept"
+
+
+def broker_indicator(down_since: float | None, mono: float) -> Indicator:
+    """Attention once the broker has been unreachable for BROKER_DOWN_AFTER seconds."""
+    if down_since is not None and mono - down_since > BROKER_DOWN_AFTER:
+        return Indicator("attention", "broker_down")
+    return Indicator()

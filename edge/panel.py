@@ -9,13 +9,11 @@ import threading
 import time
 from typing import Callable
 
-from .config import PanelConfig
+from .config import BUTTONS, LIGHTS, PanelConfig
 from .feature import ButtonPress
 from .lights import LightPlan
 
 log = logging.getLogger(__name__)
-BUTTONS = ("print", "scan", "copy", "help")
-LIGHTS = ("green", "amber", "red", "help")
 # (on seconds, off seconds, count) per kind: short chirp = yes, two long = no.
 BEEPS = {"accept": (0.08, 0.1, 1), "refuse": (0.3, 0.15, 2), "help": (0.08, 0.08, 3),
          "prompt": (0.15, 0.15, 2)}
@@ -75,8 +73,9 @@ class GpioPanel:
 
     def start(self) -> None:
         from gpiozero import LED, Button, Buzzer
+        fitted = self.cfg.fitted()
         for name in BUTTONS:
-            pin = getattr(self.cfg, f"{name}_button")
+            pin = fitted.get(f"{name}_button")
             if pin:
                 # Debounced here rather than by gpiozero's bounce_time, which not every
                 # pin factory (MockFactory among them) applies.
@@ -85,11 +84,11 @@ class GpioPanel:
                 button.when_released = lambda _b, n=name: self._when_released(n)
                 self.buttons[name] = button
         for name in LIGHTS:
-            pin = getattr(self.cfg, f"{name}_light")
+            pin = fitted.get(f"{name}_light")
             if pin:
                 self.lights[name] = LED(pin, pin_factory=self.pin_factory)
-        if self.cfg.buzzer:
-            self.buzzer = Buzzer(self.cfg.buzzer, pin_factory=self.pin_factory)
+        if fitted.get("buzzer"):
+            self.buzzer = Buzzer(fitted["buzzer"], pin_factory=self.pin_factory)
 
     def _when_pressed(self, name: str) -> None:
         with self._lock:

@@ -24,7 +24,9 @@ _SAFE_ID = re.compile(r"^[A-Za-z0-9_.-]{1,64}$")
 
 
 class PrintFeature(Feature):
-    name = "print"
+    name = "printing"
+    commands = frozenset({"release_job", "cancel_job", "print_status"})
+    items = (QueueSnapshot, ActionDone, CopyRequest)
 
     def __init__(self, cfg: PrinterConfig, ctx: FeatureContext, long_press: float = 2.0,
                  queue: CupsPrintQueue | None = None):
@@ -248,8 +250,3 @@ def _job_ids(action) -> tuple[int, ...]:
     if isinstance(action, (core.Cancel, core.Restart)):
         return (action.job_id,)
     return ()
-
-
-def build(cfg, ctx: FeatureContext) -> PrintFeature:
-    """Factory the agent calls with the whole EdgeConfig."""
-    return PrintFeature(cfg.printer, ctx, long_press=cfg.panel.long_press)

@@ -14,11 +14,11 @@ from dataclasses import replace
 from pathlib import Path
 from typing import Any, Mapping
 
-from ..config import EdgeConfig
 from ..feature import (ButtonPress, CommandOutcome, CopyRequest, Emit, Feature,
                        FeatureContext, Indicator, Now)
 from . import core, pdf
 from .caps import plan_all
+from .config import ScannerConfig
 from .core import Build, Cancel, PdfBuilt, Release, ScanFinished, StartScan
 from .jobs import JobStore
 from .sane_scanner import BuildOrder, DeviceMissing, DeviceReady, SaneScanner, ScanOrder
@@ -32,16 +32,20 @@ STUCK_AFTER = 15 * 60.0
 
 
 class ScanFeature(Feature):
-    name = "scan"
+    name = "scanning"
+    commands = frozenset({"scan_cancel", "scan_status"})
+    items = (DeviceReady, DeviceMissing, ScanFinished, PdfBuilt)
 
-    def __init__(self, cfg: EdgeConfig, ctx: FeatureContext):
-        self.cfg = cfg.scanner
+    def __init__(self, cfg: ScannerConfig, ctx: FeatureContext, *,
+                 timezone: str = "Asia/Ho_Chi_Minh", language: str = "vi",
+                 long_press: float = 2.0, copy_enabled: bool = False):
+        self.cfg = cfg
         self.ctx = ctx
-        self.timezone = cfg.house.timezone
-        self.language = cfg.house.language
-        self.long_press = float(cfg.panel.long_press)
+        self.timezone = timezone
+        self.language = language  # of the scan page
+        self.long_press = float(long_press)
         self._scanning_since: float | None = None  # monotonic start of the running page
-        self.copy_enabled = cfg.printer.enabled  # COPY needs the print feature to print it
+        self.copy_enabled = copy_enabled  # COPY needs the print feature to print it
         state_dir = Path(ctx.state_dir)
         self.output_dir = Path(self.cfg.output_dir) if self.cfg.output_dir else state_dir / "scans"
         self.work_dir = state_dir / "scan-work"
@@ -142,15 +146,17 @@ class ScanFeature(Feature):
         if name == "scan_cancel":
             self._apply(*core.cancel(self.state, now, self.cfg), now=now)
             return CommandOutcome(True, core.status_word(self.state, now))
-        if name == "scan_rescan":
-            self._request_probe(now)
-            return CommandOutcome(True, "searching")
         if name == "scan_status":
             return CommandOutcome(True, {"state": core.status_word(self.state, now),
                                          "queue": len(self.state.queue),
                                          "device": self.scanner.device.label if self.scanner.device else "",
                                          "unusable_presets": sorted(set(self.cfg.all_presets) - set(self.plans))})
         return None
+
+    def rescan(self, now: Now) -> Any:
+        """Look for the scanner again now (rescan_devices); the answer comes as an item."""
+        self._request_probe(now)
+        return "searching"
 
     def tick(self, now: Now) -> None:
         self._apply(*core.tick(self.state, now, self.cfg), now=now)
@@ -274,8 +280,3 @@ class ScanFeature(Feature):
                     log.warning("retention: could not delete a scan: %s", exc.strerror or exc)
         if removed:
             log.info("retention: %d old scan file(s) deleted", removed)
-
-
-def build(cfg: EdgeConfig, ctx: FeatureContext) -> Feature:
-    """The agent's factory for the scan feature."""
-    return ScanFeature(cfg, ctx)

@@ -25,13 +25,10 @@ log = logging.getLogger(__name__)
 PERSIST_EVERY = 60.0  # seconds between saving last-seen times of open sessions
 
 
-def build(cfg, ctx: FeatureContext) -> Feature:
-    """Factory the agent calls with the whole EdgeConfig."""
-    return WifiFeature(cfg.wifi, ctx, cfg.house.timezone)
-
-
 class WifiFeature(Feature):
     name = "wifi"
+    commands = frozenset({"wifi_status"})
+    items = WIFI_ITEMS
 
     def __init__(self, cfg: WifiConfig, ctx: FeatureContext, timezone: str = "Asia/Ho_Chi_Minh",
                  env: Mapping[str, str] | None = None):

@@ -11,6 +11,7 @@ import pytest
 from edge import check
 from common.checks import TIME_ERROR, ClockReading, assess_clock
 from edge.feature import Feature
+from edge.registry import FEATURES
 from harness.mosquitto import MosquittoBroker
 from harness.procs import free_port
 
@@ -152,10 +153,16 @@ class Reporting(Feature):
         return self.lines
 
 
+def built_by(**builders):
+    """The registry with some features' builders replaced (name=build(cfg, ctx))."""
+    return {name: entry._replace(build=builders[name]) if name in builders else entry
+            for name, entry in FEATURES.items()}
+
+
 def test_feature_lines_keep_their_verdict_and_fix(house):
     path = house(wifi={"enabled": True})
     found = [("hostapd socket /run/hostapd/wlan0", False, "start hostapd"), ("store", True, "")]
-    code, lines, _ = run_check(path, build_features=lambda cfg, ctx: [Reporting(found)])
+    code, lines, _ = run_check(path, features=built_by(wifi=lambda cfg, ctx: Reporting(found)))
     assert (lines["wifi.0"]["status"], lines["wifi.0"]["fix"]) == ("fail", "start hostapd")
     assert lines["wifi.1"]["status"] == "ok"
     assert code == 1
@@ -163,7 +170,7 @@ def test_feature_lines_keep_their_verdict_and_fix(house):
 
 def test_a_feature_without_a_self_check_is_not_checked_rather_than_ticked(house):
     path = house(wifi={"enabled": True})
-    code, lines, _ = run_check(path, build_features=lambda cfg, ctx: [Reporting([])])
+    code, lines, _ = run_check(path, features=built_by(wifi=lambda cfg, ctx: Reporting([])))
     assert lines["wifi"]["status"] == "not_checked" and code == 0
 
 
@@ -171,20 +178,22 @@ def test_a_feature_that_cannot_be_built_is_a_cross(house):
     def broken(cfg, ctx):
         raise ImportError("No module named 'sane'")
     path = house(scanner={"enabled": True})
-    code, lines, _ = run_check(path, build_features=broken)
+    code, lines, _ = run_check(path, features=built_by(scanning=broken))
     assert lines["scanner"]["status"] == "fail" and "sane" in lines["scanner"]["what"]
     assert code == 1
 
 
-def test_features_are_checked_one_at_a_time(house):
+def test_only_the_enabled_features_are_built_each_once_in_the_registrys_order(house):
     seen = []
     path = house(wifi={"enabled": True}, scanner={"enabled": True})
 
-    def build(cfg, ctx):
-        seen.append((cfg.printer.enabled, cfg.scanner.enabled, cfg.wifi.enabled))
-        return [Reporting([("ok", True, "")])]
-    run_check(path, build_features=build)
-    assert seen == [(False, True, False), (False, False, True)]
+    def builder(name):
+        def build(cfg, ctx):
+            seen.append(name)
+            return Reporting([("ok", True, "")])
+        return build
+    run_check(path, features=built_by(**{name: builder(name) for name in FEATURES}))
+    assert seen == ["scanning", "wifi"]
 
 
 def test_disabled_features_are_listed_as_not_enabled(house):

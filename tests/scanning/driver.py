@@ -12,7 +12,7 @@ from pathlib import Path
 import protocol
 from edge.config import EdgeConfig
 from edge.feature import ButtonPress, CopyRequest, FeatureContext, Now
-from edge.scanning.feature import build
+from edge.registry import FEATURES
 from common.settings import load_table
 from harness.procs import free_port
 
@@ -44,7 +44,7 @@ class ScanAgent:
         self.offset = 0.0
         self.ctx = FeatureContext(house="test-house", state_dir=self.state_dir,
                                   post=self.items.put, emit=self._emit)
-        self.feature = build(self.cfg, self.ctx)
+        self.feature = FEATURES["scanning"].build(self.cfg, self.ctx)
         self.output_dir = Path(self.cfg.scanner.output_dir)
         self._started = False
 

@@ -186,6 +186,16 @@ def test_missing_scanner_is_found_again_after_replug(agent_factory, sane_devices
     agent.wait_event("scan.completed")
 
 
+def test_a_rescan_finds_a_replugged_scanner_without_waiting_for_the_interval(
+        agent_factory, sane_devices):
+    sane_devices(1)
+    agent = agent_factory({"device": {"name": "test:1"}, "rescan_interval": "10m"}).start()
+    agent.pump(lambda: agent.feature.state.device == "missing", what="missing")
+    sane_devices(2)  # plugged back in; the next timed probe is ten minutes away
+    assert agent.feature.rescan(agent.now()) == "searching"
+    agent.pump(lambda: agent.feature.state.device == "ready", timeout=20, what="found again")
+
+
 def test_unplugged_during_a_scan_fails_the_job_and_waits_for_the_scanner(agent_factory, sane_devices):
     agent = agent_factory({"device": {"name": "test:1"}, "rescan_interval": "1s"}).start()
     agent.wait_ready()

@@ -17,7 +17,7 @@ PRINT_PIN = 17
 
 
 class PrintDesk(Feature):
-    name = "print"
+    name = "printing"
 
     def __init__(self):
         self.presses = []

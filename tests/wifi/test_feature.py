@@ -15,7 +15,8 @@ import protocol
 from edge.config import EdgeConfig
 from edge.feature import FeatureContext, Now
 from edge.wifi.config import HostapdConfig, WifiConfig
-from edge.wifi.feature import WifiFeature, build
+from edge.registry import FEATURES
+from edge.wifi.feature import WifiFeature
 from edge.wifi.observations import Connected, Disconnected, Snapshot, SourceHealth, Station
 from tests.wifi.conftest import DATA
 from harness.fakehostapd import FakeHostapd
@@ -252,12 +253,14 @@ def test_items_of_other_features_are_left_alone(harness):
     assert harness.feature.handle(object(), at(0)) is False
 
 
-def test_build_makes_the_feature_from_the_whole_edge_config(tmp_path):
+def test_the_registry_builds_wifi_from_its_section_and_the_houses_time_zone(tmp_path):
     cfg = EdgeConfig()
-    cfg = replace(cfg, wifi=replace(cfg.wifi, enabled=True, sources=()))
+    cfg = replace(cfg, wifi=replace(cfg.wifi, enabled=True, sources=()),
+                  house=replace(cfg.house, timezone="Asia/Bangkok"))
     ctx = FeatureContext("house-01", tmp_path, lambda _i: None, lambda _k, _d: None)
-    feature = build(cfg, ctx)
-    assert feature.name == "wifi" and feature.timezone == "Asia/Ho_Chi_Minh"
+    feature = FEATURES["wifi"].build(cfg, ctx)
+    assert feature.name == "wifi" and feature.timezone == "Asia/Bangkok"
+    assert feature.cfg is cfg.wifi
 
 
 # ----- privacy: scan every byte that leaves the feature ---------------------------------
