@@ -15,11 +15,11 @@ if str(ROOT) not in sys.path:
 from edge.config import PanelConfig  # noqa: E402
 from edge.panel import GpioPanel, make_pin_factory  # noqa: E402
 from edge.printing.config import PrinterConfig  # noqa: E402
-from edge.printing.core import Release  # noqa: E402
+from edge.printing.rules import Release  # noqa: E402
 from edge.printing.feature import PrintFeature  # noqa: E402
 from harness.cups import CupsServer, FakeIppPrinter  # noqa: E402
 from harness.procs import wait_for  # noqa: E402
-from tests.printing.rig import LoopAgent, make_pdf, submit_held, wait_queue_ready  # noqa: E402
+from harness.printrig import LoopAgent, make_pdf, submit_held, wait_queue_ready  # noqa: E402
 
 PRESSES = 40
 
@@ -31,10 +31,10 @@ class TimedPrintFeature(PrintFeature):
         super().__init__(*args, **kwargs)
         self.done: list[tuple[float, float]] = []
 
-    def _on_done(self, item):
+    def _on_done(self, item, now):
         if isinstance(item.action, Release):
             self.done.append((time.perf_counter(), item.seconds))
-        super()._on_done(item)
+        super()._on_done(item, now)
 
 
 def _pct(values: list[float], q: float) -> float:

@@ -1,276 +1,277 @@
-"""Print decisions as pure functions: release/refuse/cancel, expiry, healing, and the
-events and counters a change between two queue snapshots means. Standard library only.
+"""Print decisions: one frozen PrintState and the transitions that change it.
+
+Pure: standard library, edge.feature, the printer config and the rules. Every transition
+(press, snapshot, done, tick, copy, release_job, cancel_job) takes the state and `now` and
+returns a new state plus actions (data) for the shell: CUPS actions for the worker, Emit
+for events, one Verdict for a press or a command.
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
-from typing import Iterable, Mapping
+import re
+from dataclasses import dataclass, field, replace
+from types import MappingProxyType
+from typing import Any, Mapping
 
-from ..feature import Emit
+from ..feature import Emit, Indicator, Now
+from .config import PrinterConfig
+from .rules import (DOWN_STATES, HELD, JOB_WORDS, PENDING, PROCESSING, Cancel, Count, Enable,
+                    Intent, Job, Release, Restart, Snapshot, Submit, changes, decide_press,
+                    expired, job_ids, origin_kind, problem, queue_metrics, should_heal, stuck)
 
-# IPP job-state values (RFC 8011 5.3.7).
-PENDING, HELD, PROCESSING, STOPPED, CANCELED, ABORTED, COMPLETED = 3, 4, 5, 6, 7, 8, 9
-SUFFIXES = ("-error", "-warning", "-report")
-# Which light cause a base reason shows; the first match in this order wins.
-CAUSES = (("media-jam", "jam"), ("media-empty", "paper_out"), ("media-needed", "paper_out"),
-          ("input-tray-missing", "paper_out"), ("cover-open", "cover_open"),
-          ("door-open", "cover_open"), ("marker-supply-empty", "toner_out"),
-          ("toner-empty", "toner_out"), ("offline", "printer_offline"))
-DOWN_STATES = ("unreachable", "missing")
+COUNTERS = ("print.jobs.total", "print.pages.total", "print.failed.total",
+            "print.cancelled.total", "print.expired.total", "print.held.total",
+            "print.released.total", "print.refused.total", "print.reenabled.total",
+            "copy.jobs.total", "copy.pages.total", "copy.failed.total")
+MAX_PRESS_ACTIONS = 2  # one running plus at most one queued behind it
+STUCK_GRACE = 5.0  # seconds a restarted job may stay stopped before it is cancelled
+MAX_STATUS_JOBS = 50
+_SAFE_ID = re.compile(r"^[A-Za-z0-9_.-]{1,64}$")
+
+
+def _table(values: Mapping | None = None) -> Mapping:
+    return MappingProxyType(dict(values or {}))
+
+
+# ----- state and what the worker posts --------------------------------------------------
+
+@dataclass(frozen=True)
+class PrintState:
+    snapshot: Snapshot | None = None
+    monitor: str = "starting"  # "subscription" or "polling" once the worker reports
+    intents: Mapping[int, Intent] = field(default_factory=_table)  # job id -> our reason
+    copies: Mapping[int, str] = field(default_factory=_table)  # job id -> copy id
+    restarted: Mapping[int, float] = field(default_factory=_table)  # job id -> mono time
+    inflight: tuple = ()  # actions sent to the worker, not yet done
+    pressed: tuple = ()  # the subset a button press asked for
+    last_heal: float | None = None  # monotonic time of the last re-enable
+    counters: Mapping[str, int] = field(default_factory=lambda: _table(dict.fromkeys(COUNTERS, 0)))
 
 
 @dataclass(frozen=True)
-class Job:
-    """One job on the house queue; no title or user name is ever fetched."""
+class QueueSnapshot:
+    """Posted by the worker when what the queue looks like has changed."""
 
-    id: int
-    state: int
-    created: float = 0.0  # unix seconds (time-at-creation)
-    origin: str = ""  # job-originating-host-name: groups release, never leaves the Pi
-    pages: int = 0  # job-impressions-completed
-    reason: str = ""  # first job-state-reasons keyword
-
-    @property
-    def held(self) -> bool:
-        return self.state == HELD
+    snapshot: Snapshot
+    monitor: str  # "subscription" or "polling"
 
 
 @dataclass(frozen=True)
-class PrinterStatus:
-    state: str = "idle"  # idle, processing, stopped, unreachable, missing
-    reasons: tuple[str, ...] = ()  # base keywords, sorted, without "none" and cups-*
-    reachable: bool | None = None  # the device itself answered a probe (None: not probed)
+class ActionDone:
+    """Posted by the worker for every action it carried out (or failed to)."""
+
+    action: object
+    ok: bool
+    job_id: int = 0  # the new job's id for Submit
+    error: str = ""  # short keyword: "unreachable", "missing", "not_found", "file_missing", ...
+    seconds: float = 0.0  # time spent in CUPS for it (the benchmark separates it from ours)
 
 
 @dataclass(frozen=True)
-class Snapshot:
-    status: PrinterStatus
-    jobs: tuple[Job, ...] = ()  # not-completed jobs, oldest first
-    finished: tuple[Job, ...] = ()  # jobs that left the active list since the last snapshot
+class Verdict:
+    """The answer to a press (detail: why refused) or a command (detail: its result)."""
+
+    ok: bool
+    detail: Any = None
 
 
-# ----- actions the shell carries out (through the CUPS worker) -------------------------
+# ----- small steps ----------------------------------------------------------------------
 
-@dataclass(frozen=True)
-class Release:
-    job_ids: tuple[int, ...]
-
-
-@dataclass(frozen=True)
-class Cancel:
-    job_id: int
-    why: str  # "button", "expired", "stuck"
+def _count(state: PrintState, name: str, n: int = 1) -> PrintState:
+    return replace(state, counters=_table({**state.counters,
+                                           name: state.counters.get(name, 0) + n}))
 
 
-@dataclass(frozen=True)
-class Restart:
-    job_id: int
+def _without(items: tuple, action: object) -> tuple:
+    """`items` less one occurrence of `action` (equal actions in flight are interchangeable)."""
+    for i, item in enumerate(items):
+        if item == action:
+            return items[:i] + items[i + 1:]
+    return items
 
 
-@dataclass(frozen=True)
-class Enable:
-    pass
+def claimed(state: PrintState) -> set[int]:
+    """Jobs an action is in flight for or already decided on: never targeted twice. A
+    released job stays claimed until a snapshot shows it no longer held (then a long
+    press may still cancel it while it prints)."""
+    held = {j.id for j in state.snapshot.jobs if j.held} if state.snapshot else set()
+    decided = {job_id for job_id, intent in state.intents.items()
+               if intent.why != "release" or job_id in held}
+    return {job_id for a in state.inflight for job_id in job_ids(a)} | decided
 
 
-@dataclass(frozen=True)
-class Submit:
-    path: str
-    copy_id: str
+def _send(state: PrintState, action: object, intent: Intent | None = None,
+          pressed: bool = False) -> PrintState:
+    intents = state.intents
+    if intent is not None:
+        intents = _table({**intents, **{job_id: intent for job_id in job_ids(action)}})
+    return replace(state, intents=intents, inflight=state.inflight + (action,),
+                   pressed=state.pressed + (action,) if pressed else state.pressed)
 
 
-@dataclass(frozen=True)
-class PressDecision:
-    action: Release | Cancel | None
-    refusal: str = ""  # why a press was refused: a light cause or "no_job", "busy"
+def _copy_failed(state: PrintState, copy_id: str, reason: str) -> tuple[PrintState, list]:
+    return (_count(state, "copy.failed.total"),
+            [Emit("copy.failed", {"reason": reason or "failed", "copy_id": copy_id})])
 
 
-@dataclass(frozen=True)
-class Count:
-    name: str
-    n: int = 1
+# ----- transitions ------------------------------------------------------------------------
+
+def press(state: PrintState, seconds: float, long_press: float,
+          cfg: PrinterConfig) -> tuple[PrintState, list]:
+    """PRINT pressed for `seconds`: release (short) or cancel (long), or refuse and say why."""
+    if len(state.pressed) >= MAX_PRESS_ACTIONS:
+        return _count(state, "print.refused.total"), [Verdict(False, "busy")]
+    decision = decide_press(seconds, long_press, state.snapshot, cfg.block_on, claimed(state),
+                            cfg.release, cfg.origin_window)
+    if decision.action is None:
+        return _count(state, "print.refused.total"), [Verdict(False, decision.refusal)]
+    why = "release" if isinstance(decision.action, Release) else "cancel"
+    state = _send(state, decision.action, Intent(why, "button"), pressed=True)
+    return state, [decision.action, Verdict(True)]
 
 
-# ----- reasons ------------------------------------------------------------------------
-
-def base_reason(keyword: str) -> str:
-    """"media-empty-error" -> "media-empty"."""
-    for suffix in SUFFIXES:
-        if keyword.endswith(suffix):
-            return keyword[: -len(suffix)]
-    return keyword
-
-
-def parse_reasons(keywords: Iterable[str]) -> tuple[str, ...]:
-    """Base keywords, sorted and unique; "none" and CUPS' own cups-* bookkeeping dropped."""
-    out = {base_reason(k) for k in keywords if isinstance(k, str)}
-    return tuple(sorted(k for k in out if k and k != "none" and not k.startswith("cups-")))
-
-
-def problem(status: PrinterStatus, block_on: Iterable[str]) -> str:
-    """The light cause that blocks printing now, or ""."""
-    if status.state in DOWN_STATES:
-        return "printer_offline"
-    blocking = set(status.reasons) & set(block_on)
-    for reason, cause in CAUSES:
-        if reason in blocking:
-            return cause
-    return "printer_fault" if blocking else ""
+def snapshot(state: PrintState, item: QueueSnapshot, now: Now,
+             cfg: PrinterConfig) -> tuple[PrintState, list]:
+    """A new look at the queue: the events it means, then timers on the fresh view."""
+    new = item.snapshot
+    actions: list = []
+    for effect in changes(state.snapshot, new, state.intents, state.copies):
+        if isinstance(effect, Count):
+            state = _count(state, effect.name, effect.n)
+        else:
+            actions.append(effect)
+    gone = {job.id for job in new.finished}
+    state = replace(state, snapshot=new, monitor=item.monitor,
+                    intents=_table({k: v for k, v in state.intents.items() if k not in gone}),
+                    copies=_table({k: v for k, v in state.copies.items() if k not in gone}),
+                    restarted=_table({k: v for k, v in state.restarted.items() if k not in gone}))
+    state, more = tick(state, now, cfg)
+    return state, actions + more
 
 
-def cause_of(reasons: Iterable[str]) -> str:
-    reasons = set(reasons)
-    return next((cause for reason, cause in CAUSES if reason in reasons), "")
+def done(state: PrintState, item: ActionDone, now: Now) -> tuple[PrintState, list]:
+    """The worker carried out (or failed) an action."""
+    action = item.action
+    state = replace(state, inflight=_without(state.inflight, action),
+                    pressed=_without(state.pressed, action))
+    if isinstance(action, Submit):
+        if not item.ok:
+            return _copy_failed(state, action.copy_id, item.error)
+        return replace(state, copies=_table({**state.copies, item.job_id: action.copy_id})), []
+    if isinstance(action, Restart) and item.ok:
+        return replace(state, restarted=_table({**state.restarted, action.job_id: now.mono})), []
+    if isinstance(action, Enable) and item.ok:
+        return _count(state, "print.reenabled.total"), [Emit("printer.reenabled", {})]
+    if not item.ok:
+        failed = set(job_ids(action))
+        state = replace(state, intents=_table({k: v for k, v in state.intents.items()
+                                               if k not in failed}))
+    return state, []
 
 
-# ----- decisions ----------------------------------------------------------------------
-
-def held_jobs(snap: Snapshot, claimed: Iterable[int] = ()) -> list[Job]:
-    claimed = set(claimed)
-    return sorted((j for j in snap.jobs if j.held and j.id not in claimed),
-                  key=lambda j: (j.created, j.id))
-
-
-def decide_press(seconds: float, long_press: float, snap: Snapshot | None,
-                 block_on: Iterable[str], claimed: Iterable[int] = (), release: str = "oldest",
-                 origin_window: float = 600.0) -> PressDecision:
-    """A PRINT press: short releases the oldest held job, long cancels; else say why not.
-
-    `claimed` are job ids already targeted by an action still in flight, so two quick
-    presses release two different jobs, never the same one twice.
-    """
+def tick(state: PrintState, now: Now, cfg: PrinterConfig) -> tuple[PrintState, list]:
+    """Timers: held jobs expire, stopped jobs are restarted then cancelled, a paused queue
+    is re-enabled."""
+    snap = state.snapshot
     if snap is None or snap.status.state in DOWN_STATES:
-        return PressDecision(None, "printer_offline")
-    claimed = set(claimed)
-    if seconds >= long_press:
-        printing = [j for j in snap.jobs if j.state == PROCESSING and j.id not in claimed]
-        target = printing[0] if printing else next(iter(held_jobs(snap, claimed)), None)
-        return PressDecision(Cancel(target.id, "button")) if target else PressDecision(None, "no_job")
-    cause = problem(snap.status, block_on)
+        return state, []
+    actions: list = []
+    for action in expired(snap, now.wall, cfg.hold_expiry, claimed(state)):
+        state = _send(state, action, Intent("expired"))
+        actions.append(action)
+    grace = max(STUCK_GRACE, 2 * cfg.poll_interval)
+    for action in stuck(snap, state.restarted, now.mono, grace, claimed(state)):
+        state = _send(state, action, Intent("stuck") if isinstance(action, Cancel) else None)
+        actions.append(action)
+    if cfg.self_heal and not any(isinstance(a, Enable) for a in state.inflight) \
+            and should_heal(snap.status, cfg.block_on, state.last_heal, now.mono,
+                            cfg.heal_interval):
+        state = _send(replace(state, last_heal=now.mono), Enable())
+        actions.append(Enable())
+    return state, actions
+
+
+def copy(state: PrintState, path: str, copy_id: str,
+         cfg: PrinterConfig) -> tuple[PrintState, list]:
+    """A COPY scan to print unheld at once, or a copy.failed saying why not now."""
+    copy_id = copy_id if _SAFE_ID.match(copy_id or "") else ""
+    cause = problem(state.snapshot.status, cfg.block_on) if state.snapshot \
+        else "printer_offline"
     if cause:
-        return PressDecision(None, cause)
-    held = held_jobs(snap, claimed)
-    if not held:
-        return PressDecision(None, "no_job")
-    first = held[0]
-    if release == "origin" and first.origin:
-        ids = tuple(j.id for j in held if j.origin == first.origin
-                    and j.created - first.created <= origin_window)
-        return PressDecision(Release(ids))
-    return PressDecision(Release((first.id,)))
+        # Not queued for later: a copy of an ID card must not print with nobody there.
+        return _copy_failed(state, copy_id, cause)
+    action = Submit(path, copy_id)
+    return _send(state, action), [action]
 
 
-def expired(snap: Snapshot, now_wall: float, max_hold: float,
-            claimed: Iterable[int] = ()) -> list[Cancel]:
-    """Held jobs nobody came for within `max_hold` seconds."""
-    return [Cancel(j.id, "expired") for j in held_jobs(snap, claimed)
-            if j.created and now_wall - j.created >= max_hold]
+def _command_target(state: PrintState, job_id: int, cfg: PrinterConfig,
+                    ok_states: tuple[int, ...], blocked: bool) -> Job | Verdict:
+    snap = state.snapshot
+    cause = "printer_offline" if snap is None or snap.status.state in DOWN_STATES else \
+        problem(snap.status, cfg.block_on) if blocked else ""
+    if cause:
+        return Verdict(False, {"error": "printer_problem", "cause": cause})
+    job = next((j for j in snap.jobs if j.id == job_id), None)
+    if job is None:  # another queue's job, a finished one, or none at all
+        return Verdict(False, {"error": "no_such_job"})
+    if job.state not in ok_states:
+        return Verdict(False, {"error": "wrong_state", "state": JOB_WORDS.get(job.state, "other")})
+    if job_id in claimed(state):
+        return Verdict(False, {"error": "in_progress"})
+    return job
 
 
-def stuck(snap: Snapshot, restarted: Mapping[int, float], now_mono: float, grace: float,
-          claimed: Iterable[int] = ()) -> list[Restart | Cancel]:
-    """A job left stopped (filter failure) is restarted once; still stopped `grace`
-    seconds after that restart, it is cancelled."""
-    claimed = set(claimed)
-    out: list[Restart | Cancel] = []
-    for job in snap.jobs:
-        if job.state != STOPPED or job.id in claimed:
-            continue
-        if job.id not in restarted:
-            out.append(Restart(job.id))
-        elif now_mono - restarted[job.id] >= grace:
-            out.append(Cancel(job.id, "stuck"))
-    return out
+def release_job(state: PrintState, job_id: int, cfg: PrinterConfig) -> tuple[PrintState, list]:
+    """A technician releases one held job: the press rules, for that job only."""
+    target = _command_target(state, job_id, cfg, (HELD,), blocked=True)
+    if isinstance(target, Verdict):
+        return state, [target]
+    action = Release((job_id,))
+    return _send(state, action, Intent("release", "command")), \
+        [action, Verdict(True, {"job": job_id, "queued": True})]
 
 
-def should_heal(status: PrinterStatus, block_on: Iterable[str], last_try: float | None,
-                now_mono: float, interval: float) -> bool:
-    """Re-enable a queue CUPS paused, once the printer answers and shows no fault."""
-    if status.state != "stopped" or status.reachable is False:
-        return False
-    if set(status.reasons) & set(block_on):
-        return False
-    return last_try is None or now_mono - last_try >= interval
+def cancel_job(state: PrintState, job_id: int, cfg: PrinterConfig) -> tuple[PrintState, list]:
+    """A technician cancels one held or pending job (never blocked by a printer fault)."""
+    target = _command_target(state, job_id, cfg, (HELD, PENDING), blocked=False)
+    if isinstance(target, Verdict):
+        return state, [target]
+    action = Cancel(job_id, "command")
+    return _send(state, action, Intent("cancel", "command")), \
+        [action, Verdict(True, {"job": job_id, "queued": True})]
 
 
-def queue_metrics(snap: Snapshot | None, now_wall: float) -> dict:
+# ----- outputs ----------------------------------------------------------------------------
+
+def status(state: PrintState, now: Now) -> dict:
+    """print_status: the printer and up to MAX_STATUS_JOBS jobs, oldest first; no titles,
+    user names, host names or file names."""
+    snap = state.snapshot
     if snap is None:
-        return {"print.state": "unknown", "print.reasons": [], "print.queue.held": 0,
-                "print.queue.pending": 0, "print.queue.processing": 0,
-                "print.held.oldest_age": 0}
-    held = [j for j in snap.jobs if j.held]
-    oldest = min((j.created for j in held if j.created), default=None)
-    return {
-        "print.state": snap.status.state,
-        "print.reasons": list(snap.status.reasons),
-        "print.queue.held": len(held),
-        "print.queue.pending": sum(1 for j in snap.jobs if j.state == PENDING),
-        "print.queue.processing": sum(1 for j in snap.jobs if j.state in (PROCESSING, STOPPED)),
-        "print.held.oldest_age": max(0, round(now_wall - oldest)) if oldest else 0,
-    }
+        return {"state": "unknown", "reasons": [], "jobs": []}
+    jobs = [{"id": j.id, "state": JOB_WORDS[j.state], "pages": j.pages or None,
+             "age_s": max(0, int(now.wall - j.created)) if j.created else 0,
+             "origin": origin_kind(j, state.copies)}
+            for j in snap.jobs if j.state in JOB_WORDS]
+    return {"state": snap.status.state, "reasons": list(snap.status.reasons),
+            "jobs": jobs[:MAX_STATUS_JOBS]}
 
 
-# ----- what a change between snapshots means -----------------------------------------
-
-def changes(prev: Snapshot | None, new: Snapshot, intents: Mapping[int, str],
-            copies: Mapping[int, str]) -> list[Emit | Count]:
-    """Events and counters for the step prev -> new.
-
-    intents: job id -> why we acted on it ("release", "button", "expired", "stuck");
-    copies: job id -> copy id for COPY jobs (they also count under copy.*).
-    """
-    out: list[Emit | Count] = []
-    if prev is None or prev.status.state != new.status.state \
-            or prev.status.reasons != new.status.reasons:
-        out.append(Emit("printer.state_changed",
-                        {"state": new.status.state, "reasons": list(new.status.reasons)}))
-    if prev is None:
-        return out
-    before = {j.id: j for j in prev.jobs}
-    now_active = {j.id: j for j in new.jobs}
-    for job in new.jobs:
-        if job.id not in before and job.held:
-            out.append(Emit("print.job_held", {"job": job.id}))
-            out.append(Count("print.held.total"))
-    for job_id, old in before.items():
-        if not old.held:
-            continue
-        after = now_active.get(job_id) or next((j for j in new.finished if j.id == job_id), None)
-        if after is not None and not after.held and after.state != CANCELED:
-            by = "button" if intents.get(job_id) == "release" else "other"
-            out.append(Emit("print.job_released", {"job": job_id, "by": by}))
-            out.append(Count("print.released.total"))
-    for job in new.finished:
-        out.extend(_finished(job, intents.get(job.id, ""), copies.get(job.id)))
+def metrics(state: PrintState, now: Now) -> dict:
+    out = queue_metrics(state.snapshot, now.wall)
+    out.update(state.counters)
+    out["print.monitor"] = state.monitor
     return out
 
 
-def _finished(job: Job, intent: str, copy_id: str | None) -> list[Emit | Count]:
-    out: list[Emit | Count] = []
-    failure = ""
-    if job.state == COMPLETED:
-        out += [Emit("print.job_completed", {"job": job.id, "pages": job.pages}),
-                Count("print.jobs.total"), Count("print.pages.total", job.pages)]
-        if copy_id is not None:
-            out += [Emit("copy.completed", {"pages": job.pages, "copy_id": copy_id}),
-                    Count("copy.jobs.total"), Count("copy.pages.total", job.pages)]
-        return out
-    if job.state == CANCELED and intent == "expired":
-        out += [Emit("print.job_expired", {"job": job.id}), Count("print.expired.total")]
-        failure = "expired"
-    elif job.state == CANCELED and intent == "stuck":
-        out += [Emit("print.job_failed", {"job": job.id, "reason": "stuck"}),
-                Count("print.failed.total")]
-        failure = "stuck"
-    elif job.state == CANCELED:
-        by = "button" if intent == "button" else "other"
-        out += [Emit("print.job_cancelled", {"job": job.id, "by": by}),
-                Count("print.cancelled.total")]
-        failure = "cancelled"
-    else:
-        failure = job.reason or "aborted"
-        out += [Emit("print.job_failed", {"job": job.id, "reason": failure}),
-                Count("print.failed.total")]
-    if copy_id is not None:
-        out += [Emit("copy.failed", {"reason": failure, "copy_id": copy_id}),
-                Count("copy.failed.total")]
-    return out
+def indicator(state: PrintState, cfg: PrinterConfig) -> Indicator:
+    snap = state.snapshot
+    if snap is None:
+        return Indicator("ok")
+    cause = problem(snap.status, cfg.block_on)
+    if cause:
+        return Indicator("attention", cause)
+    if any(j.state == PROCESSING for j in snap.jobs):
+        return Indicator("busy", "printing")
+    if any(j.held for j in snap.jobs):
+        return Indicator("prompt", "job_waiting")
+    return Indicator("ok")

@@ -2,7 +2,8 @@
 
 One worker thread owns every pycups Connection; it runs actions posted by the feature,
 watches the queue through a CUPS subscription (polling as the fallback) and posts
-immutable Snapshot / ActionDone items. CUPS errors become states, never exceptions.
+immutable QueueSnapshot / ActionDone items. CUPS errors become states, never exceptions.
+What the attribute dictionaries mean is decided in edge.printing.parsers.
 """
 from __future__ import annotations
 
@@ -10,47 +11,34 @@ import dataclasses
 import logging
 import os
 import queue
-import re
 import threading
 import time
 from dataclasses import dataclass
 from typing import Callable
 from urllib.parse import urlsplit
 
-from .core import (ABORTED, CANCELED, Cancel, Enable, Job, PrinterStatus, Release, Restart, Snapshot,
-                   Submit, parse_reasons)
+from .core import ActionDone, QueueSnapshot
+from .parsers import (DEVICE_ATTRS, JOB_ATTRS, PRINTER_ATTRS, QueueCheck, parse_finished,
+                      parse_queue_check, parse_queue_jobs, parse_status, purged)
+from .rules import (Cancel, Enable, Job, PrinterStatus, Release, Restart, Snapshot, Submit,
+                    job_ids)
 
 log = logging.getLogger(__name__)
 IPP_NOT_FOUND = 0x0406  # client-error-not-found: no such printer / job / subscription
-JOB_ATTRS = ["job-id", "job-state", "job-printer-uri", "time-at-creation",
-             "job-originating-host-name", "job-impressions-completed", "job-state-reasons"]
-PRINTER_ATTRS = ["printer-state", "printer-state-reasons", "device-uri"]
+IPP_NOT_POSSIBLE = 0x0404  # client-error-not-possible: e.g. releasing a finished job
 EVENTS = ["job-created", "job-state-changed", "job-completed", "printer-state-changed",
           "printer-stopped", "printer-deleted"]
-STATES = {3: "idle", 4: "processing", 5: "stopped"}
-_KEYWORD = re.compile(r"^[a-z0-9-]{1,64}$")
 _STOP = object()
 
 
 @dataclass(frozen=True)
-class QueueSnapshot:
-    """Posted when what the queue looks like has changed."""
-
-    snapshot: Snapshot
-    monitor: str  # "subscription" or "polling"
-
-
-@dataclass(frozen=True)
-class ActionDone:
-    action: object
-    ok: bool
-    job_id: int = 0  # the new job's id for Submit
-    error: str = ""  # short keyword: "unreachable", "missing", "not_found", "file_missing", ...
-    seconds: float = 0.0  # time spent in CUPS for it (the benchmark separates it from ours)
+class Rescan:
+    """Look again now with fresh connections (after a re-plug): the `rescan_devices` path."""
 
 
 class CupsDown(Exception):
-    """Raised inside the worker only; becomes state "unreachable" or "missing"."""
+    """Raised inside the worker only; becomes state "unreachable" or "missing" (or, for
+    an action on a job, the error "not_found" / "not_possible")."""
 
     def __init__(self, state: str):
         super().__init__(state)
@@ -59,19 +47,9 @@ class CupsDown(Exception):
 
 def _translate(exc: Exception) -> CupsDown:
     import cups
-    if isinstance(exc, cups.IPPError) and exc.args and exc.args[0] == IPP_NOT_FOUND:
-        return CupsDown("missing")
-    return CupsDown("unreachable")
-
-
-@dataclass(frozen=True)
-class QueueCheck:
-    """What `check` learns of the queue: "ok" | "missing" | "unreachable", and its state."""
-
-    status: str
-    names: tuple[str, ...] = ()
-    state: str = ""
-    reasons: tuple[str, ...] = ()
+    code = exc.args[0] if isinstance(exc, cups.IPPError) and exc.args else None
+    return CupsDown({IPP_NOT_FOUND: "missing", IPP_NOT_POSSIBLE: "refused"}.get(code,
+                                                                              "unreachable"))
 
 
 def check_queue(server: str, name: str) -> QueueCheck:
@@ -83,22 +61,7 @@ def check_queue(server: str, name: str) -> QueueCheck:
         printers = cups.Connection().getPrinters()
     except (RuntimeError, cups.IPPError, cups.HTTPError):
         return QueueCheck("unreachable")
-    names = tuple(sorted(printers))
-    if name not in printers:
-        return QueueCheck("missing", names)
-    attrs = printers[name]
-    return QueueCheck("ok", names, STATES.get(attrs.get("printer-state"), "idle"),
-                      parse_reasons(attrs.get("printer-state-reasons", ())))
-
-
-def _job(attrs: dict) -> Job:
-    reasons = attrs.get("job-state-reasons", "")
-    reason = (reasons[0] if isinstance(reasons, list) and reasons else reasons) or ""
-    return Job(id=int(attrs.get("job-id", 0)), state=int(attrs.get("job-state", 0)),
-               created=float(attrs.get("time-at-creation", 0) or 0),
-               origin=str(attrs.get("job-originating-host-name", "")),
-               pages=int(attrs.get("job-impressions-completed", 0) or 0),
-               reason=reason if _KEYWORD.match(reason) else "")
+    return parse_queue_check(printers, name)
 
 
 class CupsPrintQueue:
@@ -169,7 +132,7 @@ class CupsPrintQueue:
                     next_full = time.monotonic() + self.poll_interval
                     self._publish(self._snapshot())
             except CupsDown as down:
-                self._drop(down.state)
+                self._drop("missing" if down.state == "missing" else "unreachable")
                 next_full = time.monotonic() + self.poll_interval
             except Exception:  # the worker must outlive any surprise from libcups
                 log.exception("print queue worker: unexpected error; reconnecting")
@@ -232,6 +195,8 @@ class CupsPrintQueue:
                 self._call(conn.restartJob, action.job_id)
             elif isinstance(action, Enable):
                 self._call(conn.enablePrinter, self.name)
+            elif isinstance(action, Rescan):
+                self._conn = self._probe = None  # the next look connects afresh
             elif isinstance(action, Submit):
                 if not os.path.isfile(action.path):
                     return ActionDone(action, False, error="file_missing")
@@ -242,8 +207,9 @@ class CupsPrintQueue:
             return ActionDone(action, True)
         except CupsDown as down:
             error = down.state
-            if down.state == "missing" and not isinstance(action, (Enable, Submit)):
-                error = "not_found"  # the job, not the queue, is gone
+            if down.state in ("missing", "refused") and job_ids(action):
+                # The job, not the queue, is gone or already finished: keep the connection.
+                error = "not_found" if down.state == "missing" else "not_possible"
             else:
                 self._conn = None
             log.warning("print action %s failed: %s", type(action).__name__.lower(), error)
@@ -289,50 +255,33 @@ class CupsPrintQueue:
 
     def _snapshot(self) -> Snapshot:
         conn = self._connection()
-        attrs = self._call(conn.getPrinterAttributes, self.name,
-                           requested_attributes=PRINTER_ATTRS)
-        state = STATES.get(attrs.get("printer-state"), "idle")
-        reasons = parse_reasons(attrs.get("printer-state-reasons", []))
-        reachable = None
-        if self.probe_printer:
-            reachable, device = self._probe_device(attrs.get("device-uri", ""))
-            if reachable and state != "processing":
-                # CUPS learns device reasons only while a job runs: the device is current.
-                reasons = tuple(r for r in reasons if r == "paused")
-                reasons = tuple(sorted(set(reasons) | set(device)))
-            elif reachable:
-                reasons = tuple(sorted(set(reasons) | set(device)))
-            elif reachable is False:
-                reasons = tuple(sorted(set(reasons) | {"offline"}))
-        jobs = self._call(conn.getJobs, which_jobs="not-completed",
-                          requested_attributes=JOB_ATTRS)
-        suffix = f"/printers/{self.name}"
-        active = {jid: _job({**a, "job-id": jid}) for jid, a in jobs.items()
-                  if str(a.get("job-printer-uri", "")).endswith(suffix)}
+        printer = self._call(conn.getPrinterAttributes, self.name,
+                             requested_attributes=PRINTER_ATTRS)
+        probed, device = self._probe_device(printer.get("device-uri", "")) \
+            if self.probe_printer else (False, None)
+        status = parse_status(printer, device, probed)
+        jobs = parse_queue_jobs(self._call(conn.getJobs, which_jobs="not-completed",
+                                           requested_attributes=JOB_ATTRS), self.name)
+        active = {job.id: job for job in jobs}
         finished = []
         for jid in sorted(set(self._active) - set(active)):
             try:
-                final = _job({**self._call(conn.getJobAttributes, jid,
-                                           requested_attributes=JOB_ATTRS), "job-id": jid})
-                if final.state < CANCELED:
-                    # Left the active list yet not finished: after a cupsd restart CUPS
-                    # keeps such a job pending but never schedules it again.
-                    final = Job(jid, ABORTED, final.created, final.origin, final.pages, "lost")
-                finished.append(final)
+                finished.append(parse_finished(self._call(
+                    conn.getJobAttributes, jid, requested_attributes=JOB_ATTRS), jid))
             except CupsDown as down:
                 if down.state != "missing":
                     raise
-                finished.append(Job(jid, CANCELED, reason="purged"))
+                finished.append(purged(jid))
         self._active = active
-        ordered = tuple(sorted(active.values(), key=lambda j: (j.created, j.id)))
-        return Snapshot(PrinterStatus(state, reasons, reachable), ordered, tuple(finished))
+        return Snapshot(status, jobs, tuple(finished))
 
-    def _probe_device(self, uri: str) -> tuple[bool | None, tuple[str, ...]]:
-        """Ask an IPP printer directly: CUPS shows an offline printer as idle."""
+    def _probe_device(self, uri: str) -> tuple[bool, dict | None]:
+        """Ask an IPP printer directly (CUPS shows an offline printer as idle):
+        (probed, its attributes or None when it did not answer)."""
         import cups
         parts = urlsplit(uri)
         if parts.scheme not in ("ipp", "ipps") or not parts.hostname:
-            return None, ()
+            return False, None
         try:
             if self._probe is None:
                 host = "127.0.0.1" if parts.hostname == "localhost" else parts.hostname
@@ -340,9 +289,8 @@ class CupsPrintQueue:
                     else cups.HTTP_ENCRYPT_IF_REQUESTED
                 self._probe = cups.Connection(host=host, port=parts.port or 631,
                                               encryption=encryption)
-            attrs = self._probe.getPrinterAttributes(
-                uri=uri, requested_attributes=["printer-state", "printer-state-reasons"])
+            return True, self._probe.getPrinterAttributes(uri=uri,
+                                                          requested_attributes=DEVICE_ATTRS)
         except (cups.IPPError, cups.HTTPError, RuntimeError):
             self._probe = None
-            return False, ()
-        return True, parse_reasons(attrs.get("printer-state-reasons", []))
+            return True, None

@@ -2,7 +2,7 @@ import pytest
 
 from edge.printing.config import PrinterConfig
 from harness.cups import CupsServer, FakeIppPrinter
-from tests.printing.rig import make_pdf, set_paper, wait_queue_ready
+from harness.printrig import make_pdf, set_paper, wait_queue_ready
 
 
 @pytest.fixture(scope="session")

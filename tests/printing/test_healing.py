@@ -7,10 +7,10 @@ import time
 import pytest
 
 from edge.feature import Now
-from edge.printing.core import CANCELED
+from edge.printing.rules import CANCELED
 from edge.printing.feature import PrintFeature
 from harness.procs import wait_for
-from tests.printing.rig import LoopAgent, cups_conn, job_state, submit_held
+from harness.printrig import LoopAgent, cups_conn, job_state, submit_held
 
 
 @pytest.fixture

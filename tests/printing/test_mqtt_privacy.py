@@ -9,7 +9,7 @@ import protocol
 from edge.printing.feature import PrintFeature
 from harness.mosquitto import MosquittoBroker
 from harness.procs import wait_for
-from tests.printing.rig import PERSONAL_TITLE, LoopAgent, submit_held
+from harness.printrig import PERSONAL_TITLE, LoopAgent, submit_held
 
 
 @pytest.fixture

@@ -6,10 +6,10 @@ import time
 import pytest
 
 from edge.feature import ButtonPress, CopyRequest, Now
-from edge.printing.core import CANCELED, HELD
+from edge.printing.rules import CANCELED, HELD
 from edge.printing.feature import PrintFeature
 from harness.procs import wait_for
-from tests.printing.rig import (PERSONAL_TITLE, LoopAgent, job_state, set_paper,
+from harness.printrig import (PERSONAL_TITLE, LoopAgent, job_state, set_paper,
                                 submit_held)
 
 

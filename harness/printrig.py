@@ -1,5 +1,6 @@
-"""Test rig for the print feature: a stand-in for the agent's main loop, a fake printer's
-paper tray, and helpers to submit held jobs through the real cupsd."""
+"""Rig for the print feature, shared by tests/printing and bench/print_release.py: a
+stand-in for the agent's main loop, the fake printer's paper tray, and helpers to submit
+held jobs through the real cupsd."""
 from __future__ import annotations
 
 import queue
@@ -11,7 +12,7 @@ from pathlib import Path
 import protocol
 from edge.feature import ButtonPress, FeatureContext, Now
 from edge.lights import choose_lights
-from harness.procs import wait_for
+from .procs import wait_for
 
 PERSONAL_TITLE = "Nguyen Van An - CCCD mat truoc.pdf"  # must never leave the Pi
 
