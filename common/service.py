@@ -4,6 +4,7 @@ from __future__ import annotations
 import logging
 import signal
 import sys
+from typing import Callable
 
 from .settings import ConfigError
 
@@ -23,11 +24,21 @@ def report_config_error(exc: ConfigError) -> int:
     return 2
 
 
-def handle_stop_signals(notifier, request_stop) -> None:
-    """SIGTERM/SIGINT: tell systemd we are stopping at once, then stop the main loop."""
+def handle_stop_signals(notifier, request_stop) -> Callable[[], None]:
+    """SIGTERM/SIGINT: tell systemd we are stopping at once, then stop the main loop.
+
+    Returns `keep`, for the main loop to call on every pass: libsane resets SIGTERM to its
+    default action during a scan, after which `systemctl stop` would kill the agent
+    outright (and central would record the house as lost, not stopped). Setting the
+    handler again is one cheap system call.
+    """
     def on_signal(signum, frame):
         notifier.stopping()
         request_stop(signal.Signals(signum).name)
 
-    for sig in (signal.SIGTERM, signal.SIGINT):
-        signal.signal(sig, on_signal)
+    def keep() -> None:
+        for sig in (signal.SIGTERM, signal.SIGINT):
+            signal.signal(sig, on_signal)
+
+    keep()
+    return keep

@@ -114,8 +114,9 @@ class Agent:
         log.info("house %s started (boot %s, %d features)", self.house, self.boot[:8],
                  len(self.features))
 
-    def run(self, ready=None, watchdog=None) -> None:
-        """Run until a Stop item arrives; `ready`/`watchdog` are systemd notify hooks."""
+    def run(self, ready=None, watchdog=None, each_pass=None) -> None:
+        """Run until a Stop item arrives; `ready`/`watchdog` are systemd notify hooks,
+        `each_pass` runs on the main thread after every pass (keeps the stop signals)."""
         self.start()
         if ready:
             ready()
@@ -149,6 +150,8 @@ class Agent:
             self.healthy_at = at.mono
             if watchdog and self._features_healthy(at):
                 watchdog()
+            if each_pass:
+                each_pass()
         self._shutdown()
 
     def _features_healthy(self, at: Now) -> bool:

@@ -26,8 +26,8 @@ def cmd_run(args) -> int:
         return 1
     from common.sdnotify import SystemdNotifier
     notifier = SystemdNotifier()
-    handle_stop_signals(notifier, agent.request_stop)
-    agent.run(ready=notifier.ready, watchdog=notifier.watchdog)
+    keep_signals = handle_stop_signals(notifier, agent.request_stop)
+    agent.run(ready=notifier.ready, watchdog=notifier.watchdog, each_pass=keep_signals)
     # Everything the agent owns is closed and flushed. Skip the interpreter's C-level
     # teardown: a SANE backend thread cancelled mid-call can leave glibc's locale lock
     # held, and libp11-kit's destructor (loaded with pycups) then waits on it forever.

@@ -44,7 +44,7 @@ def edge_sections(house: str, queue: str, workdir: Path, scan_port: int) -> dict
 def fleet_names() -> dict:
     """House names from the example fleet configs (config/houses/), for the dashboard."""
     import tomllib
-    fleet = Path(__file__).resolve().parents[2] / "config" / "houses"
+    fleet = Path(__file__).resolve().parents[1] / "config" / "houses"
     names = {}
     for house in HOUSES:
         path = fleet / f"{house}.toml"
