@@ -70,7 +70,7 @@ class WsgiServer:
 
     @property
     def port(self) -> int:
-        return self.server.effective_port
+        return int(self.server.effective_port)  # waitress keeps it as getnameinfo's string
 
     def start(self) -> None:
         self.thread.start()
