@@ -3,7 +3,7 @@
 `read_clock` reads the kernel (adjtimex via ctypes) and systemd-timesyncd's flag file;
 `clock_state` judges a reading, and both the agent's stamps (`clock_quality`) and the
 `check` line (common.checks.assess_clock) follow it, so they never disagree.
-Standard library only.
+Pure: standard library only (the kernel is read through ctypes).
 """
 from __future__ import annotations
 

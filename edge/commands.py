@@ -3,6 +3,7 @@
 Every command gets exactly one result on cmd_result, unknown or malformed ones included.
 The agent's own commands (ping, press, resend) are answered here; the features' own
 (help_ack, release_job, cancel_job, rescan_devices) are routed to them.
+Pure: standard library, protocol and edge.feature only.
 """
 from __future__ import annotations
 

@@ -2,7 +2,8 @@
 
 The agent's main loop owns time and the outbox. A feature gets a `FeatureContext`,
 starts its own adapter threads (which may only `ctx.post(item)` immutable items onto
-the main queue), and is called back on the main thread. Standard library only.
+the main queue), and is called back on the main thread.
+Pure: standard library only.
 """
 from __future__ import annotations
 

@@ -3,6 +3,7 @@
 SQLite in WAL mode on the Pi's SD card. `seq` is the row id (AUTOINCREMENT, so never
 reused, also after deletes and power cuts); rows leave only when central's ack covers
 them. Past the disk quota the oldest telemetry is rolled up in place (events never go).
+Pure: standard library and sqlite3 (through common.db) only.
 """
 from __future__ import annotations
 

@@ -1,5 +1,6 @@
 """Print decisions as pure functions: release/refuse/cancel, expiry, healing, and the
-events and counters a change between two queue snapshots means. Standard library only.
+events and counters a change between two queue snapshots means.
+Pure: standard library and edge.feature only.
 """
 from __future__ import annotations
 
