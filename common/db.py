@@ -2,7 +2,8 @@
 
 A schema is a list of SQL steps, append-only: step n brings a file from user_version n-1
 to n, once, in its own transaction. Step 1 uses `CREATE … IF NOT EXISTS`, so files made
-before versioning (user_version 0, tables present) upgrade in place. Standard library only.
+before versioning (user_version 0, tables present) upgrade in place.
+Pure: standard library and sqlite3 only.
 """
 from __future__ import annotations
 

@@ -1,6 +1,7 @@
 """The scan queue on disk (SQLite in state_dir), so waiting jobs survive a restart.
 
-Standard library and common.db only; used from the agent's main thread.
+Used from the agent's main thread.
+Pure: standard library and sqlite3 (through common.db) only.
 """
 from __future__ import annotations
 
