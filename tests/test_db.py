@@ -109,6 +109,15 @@ def unversioned(tmp_path: Path, name: str, filename: str) -> Path:
     return path
 
 
+def newer_file(path: Path) -> Path:
+    """A file some future culturehouse wrote (schema version 99)."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    db = sqlite3.connect(path)
+    db.execute("PRAGMA user_version = 99")
+    db.close()
+    return path
+
+
 def assert_same_layout_as_a_new_file(upgraded: sqlite3.Connection, fresh: sqlite3.Connection):
     assert layout(upgraded) == layout(fresh)
     assert user_version(upgraded) == user_version(fresh) >= 1
@@ -159,10 +168,7 @@ def test_an_unversioned_central_database_keeps_messages_rollups_and_help(tmp_pat
 
 def test_a_scan_queue_from_a_newer_version_is_kept_and_this_run_queues_in_memory(tmp_path):
     from edge.scanning.jobs import JobStore
-    path = tmp_path / "scan-queue.sqlite3"
-    db = sqlite3.connect(path)
-    db.execute("PRAGMA user_version = 99")
-    db.close()
+    path = newer_file(tmp_path / "scan-queue.sqlite3")
     store = JobStore(path)
     assert store.load() == ([], [])
     assert sqlite3.connect(path).execute("PRAGMA user_version").fetchone()[0] == 99
@@ -171,10 +177,29 @@ def test_a_scan_queue_from_a_newer_version_is_kept_and_this_run_queues_in_memory
 
 def test_a_wifi_store_from_a_newer_version_is_refused_not_moved_aside(tmp_path):
     from edge.wifi.store import WifiStore
-    path = tmp_path / "wifi.sqlite3"
-    db = sqlite3.connect(path)
-    db.execute("PRAGMA user_version = 99")
-    db.close()
+    path = newer_file(tmp_path / "wifi.sqlite3")
     with pytest.raises(SchemaTooNew):
         WifiStore(path)
     assert [p.name for p in tmp_path.iterdir()] == ["wifi.sqlite3"]
+
+
+@pytest.mark.parametrize("daemon", ["edge", "central"])
+def test_a_daemon_refuses_to_start_on_a_newer_database_with_a_clear_message(tmp_path, daemon):
+    import subprocess
+    import sys
+    from harness.edgeproc import write_central_config, write_edge_config
+    from harness.procs import free_port
+    if daemon == "edge":
+        newer_file(tmp_path / "state" / "outbox.sqlite")
+        config = write_edge_config(tmp_path / "edge.toml", "house-01", free_port(),
+                                   tmp_path / "state")
+    else:
+        newer_file(tmp_path / "central.sqlite")
+        config = write_central_config(tmp_path / "central.toml", free_port(),
+                                      tmp_path / "central.sqlite", free_port())
+    done = subprocess.run([sys.executable, "-m", daemon, "run", "--config", str(config)],
+                          cwd=Path(__file__).resolve().parent.parent, capture_output=True,
+                          text=True, timeout=60)
+    assert done.returncode == 1
+    assert "cannot start:" in done.stderr and "newer culturehouse" in done.stderr
+    assert "Traceback" not in done.stderr
