@@ -2,10 +2,10 @@
 
 paho's callback only enqueues; one writer thread validates against the contract, stores
 a batch (up to batch_size messages or batch_wait) in one transaction, then PUBACKs them
-(manual_ack) and publishes each house's retained `ack` watermark. It is the database's
-only writer: the web side's HELP acknowledgements reach it through the same queue. Gaps in a house's seq
+(manual_ack) and publishes each house's retained `ack` watermark. Gaps in a house's seq
 wait a reorder window, then the house is asked to `resend` them. A bad payload is counted
-by reason and logged (rate limited); it never stops ingest.
+by reason and logged (rate limited); it never stops ingest. The writer is the database's
+only writer: the web side's HELP acknowledgements reach it through the same queue.
 """
 from __future__ import annotations
 

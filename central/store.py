@@ -3,7 +3,8 @@
 One writer (the collector's writer thread) owns a `Store`; readers (web requests)
 open their own read-only connections through `Store.reader()`. The write side also keeps
 each house's ack watermark (never past a seq not stored) and re-times samples taken
-before the house's clock was synchronised (tq "none" becomes "retimed").
+before the house's clock was synchronised (tq "none" becomes "retimed"). Which rows are
+new (what the roll-ups count) comes from each insert's own answer, never a read-back.
 """
 from __future__ import annotations
 

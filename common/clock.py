@@ -52,8 +52,9 @@ class _Timex(ctypes.Structure):
                                               "time_usec", "tick", "ppsfreq", "jitter")] +
                 [("shift", ctypes.c_int)] +
                 [(n, ctypes.c_long) for n in ("stabil", "jitcnt", "calcnt", "errcnt", "stbcnt")] +
+                [("tai", ctypes.c_int), ("_pad", ctypes.c_int * 11)] +
                 # Spare room past struct timex: a libc with a larger layout writes into it.
-                [("tai", ctypes.c_int), ("_pad", ctypes.c_int * 11), ("_spare", ctypes.c_byte * 256)])
+                [("_spare", ctypes.c_byte * 256)])
 
 
 def read_kernel_sync() -> bool | None:

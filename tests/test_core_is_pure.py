@@ -79,7 +79,8 @@ def test_the_marker_is_a_docstring_line_and_names_what_may_be_imported():
     assert purity('"""Lights.\n\nPure: standard library and edge.feature only.\n"""') == \
         "standard library and edge.feature only"
     assert purity('"""Store.\n\nPure: standard library and sqlite3\n(through common.db) '
-                  'only. More text.\n"""') == "standard library and sqlite3 (through common.db) only"
+                  'only. More text.\n"""') == \
+        "standard library and sqlite3 (through common.db) only"
     assert purity('"""Pure transitions over a frozen state."""') is None
     assert purity('x = 1\n"""Pure: not a docstring."""') is None
 
