@@ -80,7 +80,7 @@ class Received:
 
 def connect(path: str | Path, readonly: bool = False) -> sqlite3.Connection:
     """Central's database: the migrated writer's connection, or a reader's."""
-    # WAL + NORMAL: durable on commit barring an OS crash; the houses resend what is lost.
+    # WAL + NORMAL: durable on commit barring an OS crash.
     return open_db(path, MIGRATIONS, synchronous="NORMAL", readonly=readonly)
 
 
