@@ -84,7 +84,7 @@ def run(houses: int = 1000, days: int = 30) -> list[tuple[str, float, str]]:
     try:
         db_path = root / "central.sqlite"
         store = Store(db_path)
-        rollups.ensure_schema(store.db, "Asia/Ho_Chi_Minh")
+        rollups.remember_timezone(store.db, "Asia/Ho_Chi_Minh")
         t = time.perf_counter()
         rows = fill(store, houses, days, int(time.time() * 1000))
         fill_s = time.perf_counter() - t

@@ -1,7 +1,8 @@
-"""Alerts with hysteresis: what is wrong at which house, raised and cleared over time. Pure.
+"""Alerts with hysteresis: what is wrong at which house, raised and cleared over time.
 
 `observe` turns house cards into conditions; `step` applies hold and clear delays and
 returns the new tracks with what was raised and cleared; `describe` gives the clear text.
+Pure: standard library and central.i18n only.
 """
 from __future__ import annotations
 

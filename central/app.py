@@ -13,7 +13,7 @@ import protocol
 from . import __version__, alerts, queries, rollups
 from .collector import Collector
 from .config import CentralConfig
-from .store import Store, connect
+from .store import Store
 from .web import Deps, Web
 
 log = logging.getLogger(__name__)
@@ -103,14 +103,12 @@ class Central:
     def __init__(self, cfg: CentralConfig):
         self.cfg = cfg
         self.store = Store(cfg.storage.database)
-        rollups.ensure_schema(self.store.db, cfg.reports.timezone)
+        rollups.remember_timezone(self.store.db, cfg.reports.timezone)
         self.collector = Collector(cfg, self.store)
         self.monitor = AlertMonitor(cfg, self.store, self.collector)
-        self._acks = connect(cfg.storage.database)  # the web's only write: HELP acknowledged
-        self._acks_lock = threading.Lock()
         self.web = Web(self.store, cfg, Deps(
             health=self.health, alerts=self.monitor.open, send_command=self.send_command,
-            ack_help=self.ack_help, cmd_result=self.collector.cmd_results.get))
+            ack_help=self.collector.ack_help, cmd_result=self.collector.cmd_results.get))
         self._stop = threading.Event()
 
     def health(self) -> dict:
@@ -121,18 +119,6 @@ class Central:
 
     def send_command(self, house: str, name: str, args: dict) -> str:
         return self.collector.send_command(house, name, args)
-
-    def ack_help(self, house: str, user: str) -> tuple[int, int | None]:
-        """Mark a house's open HELP requests acknowledged: (how many, the newest's number)."""
-        with self._acks_lock:
-            row = self._acks.execute("SELECT request FROM help_requests WHERE house = ? AND "
-                                     "acked_ts IS NULL ORDER BY seq DESC LIMIT 1",
-                                     (house,)).fetchone()
-            count = self._acks.execute(
-                "UPDATE help_requests SET acked_ts = ?, acked_by = ? "
-                "WHERE house = ? AND acked_ts IS NULL",
-                (int(time.time() * 1000), user, house)).rowcount
-        return count, row[0] if row else None
 
     def request_stop(self, reason: str = "signal") -> None:
         log.info("stopping (%s)", reason)
@@ -155,6 +141,5 @@ class Central:
                     log.exception("evaluating alerts failed")
         self.web.stop()
         self.collector.stop()
-        self._acks.close()
         self.store.close()
         log.info("stopped")

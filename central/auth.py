@@ -2,6 +2,7 @@
 
 Roles: "viewer" reads; "operator" also acknowledges HELP and sends commands.
 Sessions live in memory: a restart of central logs everyone out, which is acceptable.
+Pure: standard library only.
 """
 from __future__ import annotations
 

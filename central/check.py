@@ -14,9 +14,10 @@ import urllib.request
 from pathlib import Path
 from typing import Callable, TextIO
 
-from common.checks import (MIN_FREE_MB, CheckLine, ClockReading, assess_clock, broker_line,
+from common.checks import (MIN_FREE_MB, CheckLine, assess_clock, broker_line,
                            check_disk, config_line, exit_code, load_for_check, probe_broker,
-                           quiet_libraries, read_clock, render_json, render_text, t)
+                           quiet_libraries, render_json, render_text, t)
+from common.clock import ClockReading, read_clock
 
 TABLES = ("houses", "messages", "status_log")
 

@@ -17,10 +17,11 @@ def cmd_run(args) -> int:
     except ConfigError as exc:
         return report_config_error(exc)
     from common.sdnotify import SystemdNotifier
+    from common.db import SchemaTooNew
     from .app import Central
     try:
         central = Central(cfg)
-    except OSError as exc:
+    except (OSError, SchemaTooNew) as exc:
         print(f"cannot start: {exc}", file=sys.stderr)
         return 1
     notifier = SystemdNotifier()

@@ -4,7 +4,8 @@ paho's callback only enqueues; one writer thread validates against the contract,
 a batch (up to batch_size messages or batch_wait) in one transaction, then PUBACKs them
 (manual_ack) and publishes each house's retained `ack` watermark. Gaps in a house's seq
 wait a reorder window, then the house is asked to `resend` them. A bad payload is counted
-by reason and logged (rate limited); it never stops ingest.
+by reason and logged (rate limited); it never stops ingest. The writer is the database's
+only writer: the web side's HELP acknowledgements reach it through the same queue.
 """
 from __future__ import annotations
 
@@ -14,6 +15,8 @@ import threading
 import time
 import uuid
 from collections import Counter
+from concurrent.futures import Future
+from dataclasses import dataclass
 
 import protocol
 from common.mqtt_link import (Inbound, LinkDown, LinkUp, MqttLink, Published, Will, build_client,
@@ -24,6 +27,17 @@ from .store import Received, Store
 
 log = logging.getLogger(__name__)
 LOG_EVERY = 60.0  # seconds between log lines about rejected payloads of one reason
+ACK_HELP_WAIT = 5.0  # seconds the web side waits for the writer before answering "busy"
+
+
+@dataclass(frozen=True)
+class HelpAck:
+    """An operator acknowledged a house's HELP: done by the writer, answered through `done`."""
+
+    house: str
+    user: str
+    at_ms: int
+    done: Future
 
 
 def parse_inbound(topics: protocol.Topics, msg: Inbound, known: frozenset[str]) -> list | None:
@@ -103,6 +117,21 @@ class Collector:
         self.link.publish(self.topics.cmd(house, name), payload)
         return req_id
 
+    def ack_help(self, house: str, user: str,
+                 timeout: float = ACK_HELP_WAIT) -> tuple[int, int | None]:
+        """Have the writer acknowledge a house's open HELP: (how many, the newest's number).
+
+        Raises TimeoutError when the writer did not take it up in time (it then never will).
+        """
+        done: Future = Future()
+        self.queue.put(HelpAck(house, user, int(time.time() * 1000), done))
+        try:
+            return done.result(timeout)
+        except TimeoutError:
+            if done.cancel():
+                raise
+            return done.result()  # the writer is on it: only moments away
+
     # ----- writer thread --------------------------------------------------------------------
     def _write_loop(self) -> None:
         wait = float(self.cfg.ingest.batch_wait)
@@ -138,6 +167,8 @@ class Collector:
                 self._pending_acks.update(self.store.acked())
             elif isinstance(item, LinkDown):
                 log.warning("broker connection lost (%s)", item.reason)
+            elif isinstance(item, HelpAck):
+                self._ack_help(item)
             elif isinstance(item, Inbound):
                 inbound.append(item)
                 try:
@@ -158,6 +189,14 @@ class Collector:
                                      if not isinstance(r.message, protocol.Status))
         for item in inbound:  # only now is it safe for the broker to forget them
             self.link.ack(item)
+
+    def _ack_help(self, item: HelpAck) -> None:
+        if not item.done.set_running_or_notify_cancel():
+            return  # the web side stopped waiting and answered "busy"
+        try:
+            item.done.set_result(self.store.ack_help(item.house, item.user, item.at_ms))
+        except Exception as exc:  # the web side reports it; ingest goes on
+            item.done.set_exception(exc)
 
     def _cmd_result(self, house: str, result: protocol.CommandResult) -> None:
         self.cmd_results[result.req_id] = result

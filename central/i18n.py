@@ -1,6 +1,7 @@
 """Words on the dashboard, Vietnamese first, English second; printer reasons in plain words.
 
 Pure data and lookups; the page gets the same table as JSON from /i18n.json.
+Pure: standard library only.
 """
 from __future__ import annotations
 

@@ -2,6 +2,7 @@
 
 Only reads (per-thread read-only connections); the decisions (offline cause, outage
 classification, time parsing) are pure functions tested with plain values.
+Pure: standard library, sqlite3 and central.rollups only.
 """
 from __future__ import annotations
 

@@ -1,6 +1,7 @@
 """Usage reports: per house per local day, and a monthly summary for the commune, as CSV or JSON.
 
 Figures come from the daily rollups, which count each stored event once.
+Pure: standard library, sqlite3, common and central's store and queries only.
 """
 from __future__ import annotations
 

@@ -6,8 +6,10 @@ metric and event names the features send lives here (NAMES), so aligning them is
 from __future__ import annotations
 
 import sqlite3
+from dataclasses import dataclass
 from datetime import datetime
 from functools import lru_cache
+from typing import Any
 from zoneinfo import ZoneInfo
 
 DEFAULT_TZ = "Asia/Ho_Chi_Minh"
@@ -43,6 +45,7 @@ WIFI_DAILY = {"unique_devices": "wifi.unique", "sessions": "wifi.sessions",
 SERIES_METRICS = ("print.pages", "print.jobs", "copy.jobs", "copy.pages", "scan.jobs",
                   "scan.pages", "help.requests", "wifi.clients", "online.minutes")
 
+# Central's store creates these tables in its migrations (central/store.py MIGRATIONS).
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS rollup_hourly (
     house TEXT NOT NULL, metric TEXT NOT NULL, hour INTEGER NOT NULL, value,
@@ -66,9 +69,18 @@ _UPSERT = {
 }
 
 
-def ensure_schema(db: sqlite3.Connection, tz_name: str | None = None) -> None:
-    """Create the derived tables; remember the local time zone days are counted in."""
-    db.executescript(SCHEMA)
+@dataclass(frozen=True)
+class NewRow:
+    """A message the store has just stored for the first time, as stored (ts maybe re-timed)."""
+
+    message: Any  # protocol.Telemetry or protocol.Event
+    recv_ts: int
+    ts: int
+    tq: str
+
+
+def remember_timezone(db: sqlite3.Connection, tz_name: str | None) -> None:
+    """Remember the local time zone days are counted in."""
     if tz_name:
         db.execute("INSERT INTO rollup_settings VALUES ('timezone', ?) "
                    "ON CONFLICT DO UPDATE SET value = excluded.value", (tz_name,))
@@ -99,51 +111,23 @@ def _add(db, table: str, key: str, house: str, metric: str, bucket, value, how: 
                f"ON CONFLICT DO UPDATE SET {_UPSERT[how]}", (house, metric, bucket, value))
 
 
-def _stored_time(db, msg, recv_ts: int, seen: set) -> int | None:
-    """The stored ts the first time a message is stored, else None: replays count once.
+def apply_rollups(db: sqlite3.Connection, new: list[NewRow]) -> None:
+    """Fold the telemetry and events a batch stored for the first time into the derived tables.
 
-    Stored in this batch = its row carries this batch's arrival time. Without a
-    synchronised (or re-timed) clock the house's ts is meaningless: arrival time is used.
+    Only first stores count, so replays count once. Without a synchronised (or re-timed)
+    clock the house's ts is meaningless: arrival time is used.
     """
-    key = (msg.house, msg.seq)
-    if key in seen:
-        return None
-    seen.add(key)
-    row = db.execute("SELECT recv_ts, ts, tq FROM messages WHERE house = ? AND seq = ?",
-                     key).fetchone()
-    if row is None or row[0] != recv_ts:
-        return None
-    return row[1] if row[2] in ("ntp", "retimed") else recv_ts
-
-
-def apply_rollups(db: sqlite3.Connection, batch: list) -> None:
-    """Fold the newly stored telemetry and events of one batch into the derived tables."""
-    if not batch:
+    if not new:
         return
-    if not _has_schema(db):  # executescript would commit the store's open transaction
-        for statement in SCHEMA.split(";"):
-            if statement.strip():
-                db.execute(statement)
     tz_name = stored_timezone(db)
-    seen: set = set()
-    for item in batch:
-        msg = item.message
-        kind = type(msg).__name__
-        if kind not in ("Telemetry", "Event"):
-            continue
-        ts = _stored_time(db, msg, item.recv_ts, seen)
-        if ts is None:
-            continue
+    for row in new:
+        msg = row.message
+        ts = row.ts if row.tq in ("ntp", "retimed") else row.recv_ts
         hour, day = ts // 3_600_000, local_day(ts, tz_name)
-        if kind == "Telemetry":
+        if type(msg).__name__ == "Telemetry":
             _telemetry(db, msg, ts, hour, day)
         else:
-            _event(db, msg, ts, hour, day, item.recv_ts)
-
-
-def _has_schema(db) -> bool:
-    return db.execute("SELECT 1 FROM sqlite_master WHERE name = 'rollup_settings'").fetchone() \
-        is not None
+            _event(db, msg, ts, hour, day, row.recv_ts)
 
 
 def _both(db, house, metric, hour, day, value, how) -> None:

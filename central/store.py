@@ -3,19 +3,22 @@
 One writer (the collector's writer thread) owns a `Store`; readers (web requests)
 open their own read-only connections through `Store.reader()`. The write side also keeps
 each house's ack watermark (never past a seq not stored) and re-times samples taken
-before the house's clock was synchronised (tq "none" becomes "retimed").
+before the house's clock was synchronised (tq "none" becomes "retimed"). Which rows are
+new (what the roll-ups count) comes from each insert's own answer, never a read-back.
 """
 from __future__ import annotations
 
 import json
 import sqlite3
 import threading
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import protocol
+from common.db import open_db
 
-from .rollups import apply_rollups
+from . import rollups
+from .rollups import NewRow, apply_rollups
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS houses (
@@ -42,6 +45,7 @@ CREATE TABLE IF NOT EXISTS messages (
     mono    INTEGER,
     type    TEXT,
     body    TEXT NOT NULL,
+    upto    INTEGER,
     PRIMARY KEY (house, seq)
 ) WITHOUT ROWID;
 CREATE INDEX IF NOT EXISTS messages_by_time ON messages (house, kind, ts);
@@ -61,6 +65,9 @@ CREATE TABLE IF NOT EXISTS status_log (
     recv_ts INTEGER NOT NULL
 );
 """
+# Append-only (common/db.py): change a table by adding a step, never by editing one
+# (step 1 is the schema of the last unversioned release, roll-up tables included).
+MIGRATIONS = (SCHEMA + rollups.SCHEMA,)
 
 
 @dataclass(frozen=True)
@@ -72,25 +79,15 @@ class Received:
 
 
 def connect(path: str | Path, readonly: bool = False) -> sqlite3.Connection:
-    if readonly:
-        db = sqlite3.connect(f"file:{path}?mode=ro", uri=True, check_same_thread=False)
-    else:
-        Path(path).parent.mkdir(parents=True, exist_ok=True)
-        db = sqlite3.connect(path, isolation_level=None, check_same_thread=False)
-        db.execute("PRAGMA journal_mode=WAL")
-        db.execute("PRAGMA synchronous=NORMAL")  # WAL + NORMAL: durable on commit barring OS crash
-    db.execute("PRAGMA busy_timeout=5000")
-    return db
+    """Central's database: the migrated writer's connection, or a reader's."""
+    # WAL + NORMAL: durable on commit barring an OS crash.
+    return open_db(path, MIGRATIONS, synchronous="NORMAL", readonly=readonly)
 
 
 class Store:
     def __init__(self, path: str | Path):
         self.path = Path(path)
         self.db = connect(self.path)
-        self.db.executescript(SCHEMA)
-        have = {r[1] for r in self.db.execute("PRAGMA table_info(messages)")}
-        if "upto" not in have:  # a roll-up stands for seq..upto (edge over its disk quota)
-            self.db.execute("ALTER TABLE messages ADD COLUMN upto INTEGER")
         self._local = threading.local()
         self._new_anchors: list[tuple] = []
 
@@ -114,7 +111,8 @@ class Store:
                 if house not in last_seen:
                     self._ensure_house(house, item.recv_ts)
                 last_seen[house] = max(last_seen.get(house, 0), item.recv_ts)
-            rows, rollups = [], []
+            new: list[NewRow] = []  # what this batch stored first: all the roll-ups count
+            covers = []
             for item in batch:
                 msg = item.message
                 touched.add(msg.house)  # a status's `oldest` may move the watermark too
@@ -128,20 +126,23 @@ class Store:
                 else:
                     kind, body, upto = "event", msg.data, None
                 ts, tq = self._retime(msg)
-                rows.append((msg.house, msg.seq, kind, msg.boot, ts, item.recv_ts, tq, msg.mono,
-                             getattr(msg, "type", None), json.dumps(body, ensure_ascii=False),
-                             upto))
+                stored = db.execute(
+                    "INSERT INTO messages (house, seq, kind, boot, ts, recv_ts, tq, mono, type, "
+                    "body, upto) VALUES (?,?,?,?,?,?,?,?,?,?,?) ON CONFLICT DO NOTHING",
+                    (msg.house, msg.seq, kind, msg.boot, ts, item.recv_ts, tq, msg.mono,
+                     getattr(msg, "type", None), json.dumps(body, ensure_ascii=False),
+                     upto)).rowcount
+                if stored:  # a replay or a duplicate within the batch changes nothing
+                    new.append(NewRow(msg, item.recv_ts, ts, tq))
                 if upto is not None:
-                    rollups.append((upto, msg.house, msg.seq))
-            db.executemany(
-                "INSERT OR IGNORE INTO messages (house, seq, kind, boot, ts, recv_ts, tq, mono,"
-                " type, body, upto) VALUES (?,?,?,?,?,?,?,?,?,?,?)", rows)
+                    covers.append((upto, msg.house, msg.seq))
             # A roll-up of samples partly stored already still covers the rest.
             db.executemany("UPDATE messages SET upto = max(coalesce(upto, seq), ?) "
-                           "WHERE house = ? AND seq = ?", rollups)
+                           "WHERE house = ? AND seq = ?", covers)
             db.executemany("UPDATE messages SET ts = ? + (mono - ?), tq = 'retimed' WHERE "
                            "house = ? AND boot = ? AND tq = 'none' AND mono IS NOT NULL",
                            self._new_anchors)
+            anchors = {(house, boot): (ts, mono) for ts, mono, house, boot in self._new_anchors}
             self._new_anchors.clear()
             db.executemany("UPDATE houses SET last_seen = max(last_seen, ?) WHERE house = ?",
                            [(ts, house) for house, ts in last_seen.items()])
@@ -149,7 +150,7 @@ class Store:
                            "WHERE house = ? AND metrics_ts <= ?",
                            [(json.dumps(dict(m.metrics), ensure_ascii=False), m.ts, h, m.ts)
                             for h, m in latest.items()])
-            apply_rollups(db, batch)
+            apply_rollups(db, [retimed(row, anchors) for row in new])
             marks = {house: self._advance_ack(house) for house in touched}
             db.execute("COMMIT")
         except BaseException:
@@ -157,6 +158,18 @@ class Store:
             db.execute("ROLLBACK")
             raise
         return marks
+
+    def ack_help(self, house: str, user: str, at_ms: int) -> tuple[int, int | None]:
+        """Acknowledge a house's open HELP requests stored by `at_ms` (what the operator saw).
+
+        Returns (how many, the newest one's number at the house). The writer thread's only
+        write on the web side's behalf: HELP has one writer.
+        """
+        rows = self.db.execute(
+            "UPDATE help_requests SET acked_ts = ?, acked_by = ? WHERE house = ? AND "
+            "acked_ts IS NULL AND recv_ts <= ? RETURNING seq, request",
+            (at_ms, user, house, at_ms)).fetchall()
+        return len(rows), max(rows)[1] if rows else None
 
     def _retime(self, msg) -> tuple[int, str]:
         """(ts, tq) to store: an anchor (synchronised row with mono) re-times its boot."""
@@ -243,6 +256,14 @@ class Store:
 
     def close(self) -> None:
         self.db.close()
+
+
+def retimed(row: NewRow, anchors: dict[tuple[str, str], tuple[int, int]]) -> NewRow:
+    """A row stored unsynchronised before its boot's anchor arrived in the same batch."""
+    anchor = anchors.get((row.message.house, row.message.boot))
+    if row.tq != "none" or anchor is None or row.message.mono is None:
+        return row
+    return replace(row, ts=anchor[0] + (row.message.mono - anchor[1]), tq="retimed")
 
 
 def current_version(db: sqlite3.Connection, house: str) -> str:

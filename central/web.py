@@ -306,7 +306,11 @@ class Web:
 
     def api_help_ack(self, req):
         house = req.params["house"]
-        count, request = self.deps.ack_help(house, req.session.user)
+        try:
+            count, request = self.deps.ack_help(house, req.session.user)
+        except TimeoutError:  # the writer is behind; nothing was changed
+            return reply({"error": "central is busy storing; try again in a moment"},
+                         HTTPStatus.SERVICE_UNAVAILABLE)
         # Naming the request keeps an old acknowledgement from answering a newer call.
         req_id = self.deps.send_command(house, "help_ack",
                                         {} if request is None else {"request": request})

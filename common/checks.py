@@ -1,11 +1,11 @@
 """Shared pieces of `culturehouse-edge check` and `culturehouse-central check`.
 
 Check lines (✔/✘/– with the fix to try) and their rendering in Vietnamese or English,
-config loading for a check run, and the probes both sides need: broker, disk, clock.
+config loading for a check run, the probes both sides need (broker, disk), and the clock
+line, judged from common/clock.py's reading (the one the agent stamps its rows from).
 """
 from __future__ import annotations
 
-import ctypes
 import json
 import logging
 import os
@@ -19,9 +19,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TextIO
 
+from .clock import IMPLAUSIBLE, UNKNOWN, UNSYNCHRONISED, ClockReading, clock_state
+
 MIN_FREE_MB = 200  # an outbox, a day of scans and the journal fit comfortably
-PLAUSIBLE_YEAR = 2025  # a Pi without RTC or NTP boots in 1970 or at its last shutdown
-TIME_ERROR = 5  # adjtimex(2): the kernel clock is not synchronised
 
 
 @dataclass(frozen=True)
@@ -222,35 +222,21 @@ def check_disk(key: str, directory: Path, lang: str, min_free_mb: int = MIN_FREE
                                   f"ổ đĩa: còn {free_mb} MB trống cho {directory}"))
 
 
-@dataclass(frozen=True)
-class ClockReading:
-    state: int  # adjtimex(2) return value; TIME_ERROR = not synchronised
-    wall: float
-
-
-def read_clock() -> ClockReading:
-    """The kernel's NTP state, as timedatectl's NTPSynchronized reads it."""
-    buf = ctypes.create_string_buffer(512)  # larger than struct timex; modes = 0: read only
-    try:
-        state = ctypes.CDLL(None, use_errno=True).adjtimex(buf)
-    except (OSError, AttributeError):
-        state = -1
-    return ClockReading(state, time.time())
-
-
 def assess_clock(reading: ClockReading, lang: str) -> CheckLine:
-    stamp = time.strftime("%Y-%m-%d %H:%M", time.localtime(reading.wall))
+    """The check line for the one clock reading the agent stamps its rows from."""
+    state = clock_state(reading)
+    stamp = time.strftime("%Y-%m-%d %H:%M", time.localtime(reading.wall_ms / 1000))
     fix = t(lang, "connect the network; `timedatectl set-ntp true`; "
                   "`systemctl status systemd-timesyncd`",
             "kết nối mạng; chạy `timedatectl set-ntp true`; xem "
             "`systemctl status systemd-timesyncd`")
-    if time.gmtime(reading.wall).tm_year < PLAUSIBLE_YEAR:
+    if state == IMPLAUSIBLE:
         return CheckLine("clock", False, t(lang, f"clock is wrong ({stamp})",
                                            f"đồng hồ sai ({stamp})"), fix)
-    if reading.state < 0:
+    if state == UNKNOWN:
         return CheckLine("clock", None, t(lang, f"clock sync state unknown ({stamp})",
                                           f"không rõ đồng hồ đã đồng bộ chưa ({stamp})"), fix)
-    if reading.state == TIME_ERROR:
+    if state == UNSYNCHRONISED:
         return CheckLine("clock", False, t(lang, f"clock not synchronised ({stamp})",
                                            f"đồng hồ chưa được đồng bộ ({stamp})"), fix)
     return CheckLine("clock", True, t(lang, f"clock synchronised ({stamp})",

@@ -1,7 +1,8 @@
 """TOML into frozen dataclasses, shared by edge and central.
 
 Owns the loading rules: unknown keys rejected, every problem reported at once
-with its dotted key, durations as strings with units. Imports only the stdlib.
+with its dotted key, durations as strings with units.
+Pure: standard library only.
 """
 from __future__ import annotations
 

@@ -9,8 +9,9 @@ import sys
 from pathlib import Path
 from typing import Callable, Mapping, TextIO
 
-from common.checks import (MIN_FREE_MB, CheckLine, ClockReading, assess_clock, broker_line, check_disk, config_line, exit_code, load_for_check,
-                       probe_broker, quiet_libraries, read_clock, render_json, render_text, t)
+from common.checks import (MIN_FREE_MB, CheckLine, assess_clock, broker_line, check_disk, config_line, exit_code, load_for_check,
+                       probe_broker, quiet_libraries, render_json, render_text, t)
+from common.clock import ClockReading, read_clock
 
 
 def run(config_path: str | Path, *, as_json: bool = False, out: TextIO | None = None,

@@ -19,9 +19,10 @@ def cmd_run(args) -> int:
         return report_config_error(exc)
     from .agent import Agent
     from .panel import make_pin_factory
+    from common.db import SchemaTooNew
     try:
         agent = Agent(cfg, pin_factory=make_pin_factory(cfg.panel.pin_factory))
-    except (OSError, ValueError) as exc:
+    except (OSError, ValueError, SchemaTooNew) as exc:
         print(f"cannot start: {exc}", file=sys.stderr)
         return 1
     from common.sdnotify import SystemdNotifier

@@ -3,6 +3,7 @@
 Every command gets exactly one result on cmd_result, unknown or malformed ones included.
 Names, owners and argument types come from protocol.vocabulary.COMMANDS: the agent's own
 commands are answered here, every other goes to the enabled feature named as its owner.
+Pure: standard library, protocol and edge.feature only.
 """
 from __future__ import annotations
 

@@ -1,4 +1,7 @@
-"""The edge agent's configuration: TOML into frozen dataclasses (see config/edge.example.toml)."""
+"""The edge agent's configuration: TOML into frozen dataclasses (see config/edge.example.toml).
+
+Pure: standard library, protocol, common and the features' config modules only.
+"""
 from __future__ import annotations
 
 import os

@@ -3,7 +3,8 @@
 The agent's main loop owns time and the outbox. A feature is built by edge/registry.py
 from its own config section, a `FeatureContext` and explicit scalars; it starts its own
 adapter threads (which may only `ctx.post(item)` immutable items onto the main queue),
-and is called back on the main thread. Standard library only.
+and is called back on the main thread.
+Pure: standard library only.
 """
 from __future__ import annotations
 

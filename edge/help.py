@@ -2,6 +2,7 @@
 
 Pure transitions (`press`, `acknowledge`, `expire`) over a frozen `HelpState`, and the
 feature that wires them to the button, `cmd/help_ack`, timers and the HELP light.
+Pure: standard library, edge.feature and edge.lights only.
 """
 from __future__ import annotations
 

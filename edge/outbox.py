@@ -3,18 +3,21 @@
 SQLite in WAL mode on the Pi's SD card. `seq` is the row id (AUTOINCREMENT, so never
 reused, also after deletes and power cuts); rows leave only when central's ack covers
 them. Past the disk quota the oldest telemetry is rolled up in place (events never go).
+Pure: standard library and sqlite3 (through common.db) only.
 """
 from __future__ import annotations
 
 import json
 import logging
-import sqlite3
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Mapping
 
+from common.db import open_db
+
 log = logging.getLogger(__name__)
-SCHEMA = """
+# Append-only (common/db.py): change the table by adding a step, never by editing one.
+MIGRATIONS = ("""
 CREATE TABLE IF NOT EXISTS outbox (
     seq   INTEGER PRIMARY KEY AUTOINCREMENT,
     kind  TEXT NOT NULL CHECK (kind IN ('telemetry', 'event')),
@@ -23,9 +26,11 @@ CREATE TABLE IF NOT EXISTS outbox (
     mono  INTEGER,
     tq    TEXT NOT NULL DEFAULT 'ntp',
     type  TEXT,
-    body  TEXT NOT NULL
+    body  TEXT NOT NULL,
+    upto  INTEGER,
+    level INTEGER NOT NULL DEFAULT 0
 );
-"""
+""",)
 ROW_OVERHEAD = 48  # bytes a row costs besides its body (keys, page slack), for the quota
 DEFAULT_QUOTA = 64 * 1024 * 1024
 # Roll-up levels: (level, bucket in ms). Raw minutes -> 15 min -> 1 h -> 1 day.
@@ -102,18 +107,9 @@ class Outbox:
 
     def __init__(self, path: str | Path, quota_bytes: int = DEFAULT_QUOTA):
         self.path = Path(path)
-        self.path.parent.mkdir(parents=True, exist_ok=True)
         self.quota_bytes = quota_bytes
-        self.db = sqlite3.connect(self.path, isolation_level=None, check_same_thread=False)
-        self.db.execute("PRAGMA journal_mode=WAL")
         # FULL: a committed event survives a power cut, at one fsync per batched commit.
-        self.db.execute("PRAGMA synchronous=FULL")
-        self.db.executescript(SCHEMA)
-        have = {r[1] for r in self.db.execute("PRAGMA table_info(outbox)")}
-        if "upto" not in have:  # outboxes written before roll-ups existed
-            self.db.execute("ALTER TABLE outbox ADD COLUMN upto INTEGER")
-        if "level" not in have:
-            self.db.execute("ALTER TABLE outbox ADD COLUMN level INTEGER NOT NULL DEFAULT 0")
+        self.db = open_db(self.path, MIGRATIONS, synchronous="FULL")
         self._in_tx = False
         self._over_quota_logged = False
 

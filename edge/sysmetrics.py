@@ -1,6 +1,7 @@
 """System metrics of the Pi: uptime, CPU temperature, load, memory and disk.
 
 Reads /proc and /sys only; a value the machine does not expose is left out.
+Pure: standard library only.
 """
 from __future__ import annotations
 

@@ -1,7 +1,8 @@
 """The MQTT contract v1 (docs/protocol.md): topics, messages, their bounds and codec.
 
 The one owner of the wire: edge and central both import it, nothing else formats a
-topic or builds a payload. Standard library only (a layering test keeps it so).
+topic or builds a payload.
+Pure: standard library only (a layering test keeps it so).
 """
 from .bounds import (CLOCK_QUALITY, COMMAND_NAME, DEFAULT_ROOT, EVENT_TYPE, HOUSE_ID, KINDS,
                      MAC_LIKE, MAX_HISTORY_RAW, MAX_HISTORY_ROWS, MAX_INT, MAX_LIST, MAX_METRICS,

@@ -1,4 +1,7 @@
-"""[printer] section of the edge config: the CUPS queue, print release and self-healing."""
+"""[printer] section of the edge config: the CUPS queue, print release and self-healing.
+
+Pure: standard library and common.settings only.
+"""
 from __future__ import annotations
 
 import re

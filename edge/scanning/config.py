@@ -1,6 +1,6 @@
 """[scanner] section of the edge config: device match, presets, delivery, retention, web page.
 
-Standard library only; validated by edge/settings.py (see config/edge.example.toml).
+Pure: standard library and common.settings only; validated by common/settings.py (see config/edge.example.toml).
 """
 from __future__ import annotations
 

@@ -1,6 +1,7 @@
 """The scan queue on disk (SQLite in state_dir), so waiting jobs survive a restart.
 
-Standard library only; used from the agent's main thread.
+Used from the agent's main thread.
+Pure: standard library and sqlite3 (through common.db) only.
 """
 from __future__ import annotations
 
@@ -8,11 +9,13 @@ import logging
 import sqlite3
 from pathlib import Path
 
+from common.db import SchemaTooNew, open_db
+
 from .core import ScanJob
 
 log = logging.getLogger(__name__)
-
-_SCHEMA = """
+# Append-only (common/db.py): change the table by adding a step, never by editing one.
+MIGRATIONS = ("""
 CREATE TABLE IF NOT EXISTS scan_jobs (
     id TEXT PRIMARY KEY,
     purpose TEXT NOT NULL,
@@ -21,7 +24,7 @@ CREATE TABLE IF NOT EXISTS scan_jobs (
     position INTEGER NOT NULL,
     active INTEGER NOT NULL DEFAULT 0
 )
-"""
+""",)
 
 
 class JobStore:
@@ -29,21 +32,22 @@ class JobStore:
 
     def __init__(self, path: Path):
         self.path = Path(path)
-        self.path.parent.mkdir(parents=True, exist_ok=True)
         try:
-            self.db = self._open()
+            self.db = self._open(self.path)
+        except SchemaTooNew as exc:
+            # A newer version's queue stays untouched for it; this run queues in memory.
+            log.error("scan queue not kept across restarts: %s", exc)
+            self.db = self._open(Path(":memory:"))
         except sqlite3.DatabaseError as exc:
             # A corrupt journal must not stop the agent: keep it aside and start empty.
             log.warning("scan queue unreadable (%s); starting with an empty queue", exc)
             self.path.replace(self.path.with_suffix(".corrupt"))
-            self.db = self._open()
+            self.db = self._open(self.path)
 
-    def _open(self) -> sqlite3.Connection:
-        db = sqlite3.connect(self.path, isolation_level=None)
-        db.execute("PRAGMA journal_mode=WAL")
-        db.execute("PRAGMA synchronous=FULL")
-        db.execute(_SCHEMA)
-        return db
+    @staticmethod
+    def _open(path: Path) -> sqlite3.Connection:
+        # FULL: a job accepted before a power cut is still queued after it.
+        return open_db(path, MIGRATIONS, synchronous="FULL", check_same_thread=True)
 
     def load(self) -> tuple[list[ScanJob], list[ScanJob]]:
         """(queued jobs in order, jobs that were being scanned when the agent stopped)."""

@@ -1,6 +1,6 @@
 """[wifi] section of the edge config: which sources to read, session rules, privacy.
 
-Standard library only (plus common.settings types); see config/edge.example.toml.
+Pure: standard library and common.settings only; see config/edge.example.toml.
 """
 from __future__ import annotations
 

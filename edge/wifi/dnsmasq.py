@@ -2,6 +2,7 @@
 
 Pure `parse_leases` plus `DnsmasqLeases`, which reads the file on the polling thread.
 Hostnames are never read into memory beyond the parser (privacy).
+Pure: standard library and the Wi-Fi modules only.
 """
 from __future__ import annotations
 

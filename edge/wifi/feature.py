@@ -2,6 +2,7 @@
 
 Wires the source threads (which only post observations) to the pure tracker and rollup,
 keeps state in SQLite under state_dir/wifi, and holds raw MACs only in memory.
+Pure: standard library, edge.feature, the Wi-Fi modules and sqlite3 (its store) only.
 """
 from __future__ import annotations
 

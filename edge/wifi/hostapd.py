@@ -2,6 +2,7 @@
 
 Pure parsers for events and station blocks, plus HostapdSource: one thread per
 interface with two sockets (commands; ATTACHed events), as wpa_ctrl advises.
+Pure: standard library and the Wi-Fi modules only.
 """
 from __future__ import annotations
 

@@ -2,6 +2,7 @@
 
 Pure `parse_station_dump` plus `IwStationDump`, which runs the command through an
 injected runner (subprocess by default) on the polling thread.
+Pure: standard library and the Wi-Fi modules only.
 """
 from __future__ import annotations
 

@@ -1,4 +1,7 @@
-"""Byte counters per device: deltas that survive counter resets and 32-bit wrap. Pure."""
+"""Byte counters per device: deltas that survive counter resets and 32-bit wrap.
+
+Pure: standard library only.
+"""
 from __future__ import annotations
 
 

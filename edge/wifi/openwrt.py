@@ -2,6 +2,7 @@
 
 Pure request/reply helpers plus `UbusClients`, which logs in, lists the hostapd objects
 and reads their clients on the polling thread, logging in again when the session expires.
+Pure: standard library and the Wi-Fi modules only.
 """
 from __future__ import annotations
 

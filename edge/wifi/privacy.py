@@ -1,6 +1,7 @@
 """MAC pseudonyms: HMAC-SHA256 under a device-local key rotated every 30 days.
 
-Owns the key file (mode 0600 under state_dir) and the MAC helpers; standard library only.
+Owns the key file (mode 0600 under state_dir) and the MAC helpers.
+Pure: standard library only.
 A raw MAC never leaves memory: only `pseudonym()` output is stored.
 """
 from __future__ import annotations

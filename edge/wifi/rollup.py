@@ -1,7 +1,8 @@
-"""The daily Wi-Fi figures (`wifi.daily`) from one local day's session parts. Pure.
+"""The daily Wi-Fi figures (`wifi.daily`) from one local day's session parts.
 
 Counts and durations only: pseudonyms are used to count distinct devices and never
-appear in the result. Standard library only.
+appear in the result.
+Pure: standard library and the tracker only.
 """
 from __future__ import annotations
 

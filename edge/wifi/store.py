@@ -11,10 +11,13 @@ import time
 from pathlib import Path
 from typing import Iterable
 
+from common.db import SchemaTooNew, open_db
+
 from .tracker import Part
 
 log = logging.getLogger(__name__)
-SCHEMA = """
+# Append-only (common/db.py): change the tables by adding a step, never by editing one.
+MIGRATIONS = ("""
 CREATE TABLE IF NOT EXISTS meta (k TEXT PRIMARY KEY, v TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS open_sessions (pid TEXT PRIMARY KEY, start_wall REAL NOT NULL,
     last_seen_wall REAL NOT NULL, randomized INTEGER NOT NULL);
@@ -26,7 +29,7 @@ CREATE TABLE IF NOT EXISTS devices (pid TEXT PRIMARY KEY, first_day TEXT NOT NUL
     last_day TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS presence (pid TEXT NOT NULL, day TEXT NOT NULL,
     seconds REAL NOT NULL, PRIMARY KEY (pid, day));
-"""
+""",)
 
 
 class WifiStore:
@@ -34,6 +37,8 @@ class WifiStore:
         self.path = Path(path)
         try:
             self.db = self._open()
+        except SchemaTooNew:
+            raise  # a newer version's data: kept as it is for that version
         except sqlite3.DatabaseError as exc:
             aside = self.path.with_name(f"{self.path.name}.corrupt-{int(time.time())}")
             log.warning("wifi store %s unusable (%s): moved aside, starting empty",
@@ -42,11 +47,9 @@ class WifiStore:
             self.db = self._open()
 
     def _open(self) -> sqlite3.Connection:
-        db = sqlite3.connect(self.path, isolation_level=None, check_same_thread=False)
+        # NORMAL: a power cut may lose the last seconds of sessions, never the file.
+        db = open_db(self.path, MIGRATIONS, synchronous="NORMAL")
         try:
-            db.execute("PRAGMA journal_mode=WAL")
-            db.execute("PRAGMA synchronous=NORMAL")
-            db.executescript(SCHEMA)
             db.execute("SELECT count(*) FROM parts").fetchone()
         except sqlite3.DatabaseError:
             db.close()

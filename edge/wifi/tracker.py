@@ -1,7 +1,8 @@
-"""Session tracking: pseudonymous devices in, closed session parts out. Pure.
+"""Session tracking: pseudonymous devices in, closed session parts out.
 
 Time is passed in (edge.feature.Now); durations come from the monotonic clock, local
-days from the wall clock and the house time zone. Standard library only.
+days from the wall clock and the house time zone.
+Pure: standard library and edge.feature only.
 """
 from __future__ import annotations
 

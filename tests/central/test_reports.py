@@ -24,7 +24,7 @@ TYPES = ["print.job_completed", "scan.completed", "copy.completed", "help.reques
 
 def open_store(path: Path) -> Store:
     store = Store(path)
-    rollups.ensure_schema(store.db, "Asia/Ho_Chi_Minh")
+    rollups.remember_timezone(store.db, "Asia/Ho_Chi_Minh")
     return store
 
 
@@ -184,3 +184,37 @@ def test_a_help_request_closed_at_the_house_is_no_longer_open(tmp_path):
     store.write_batch([Received(event("house-01", 2, T0 + 9000, "help.closed",
                                       {"request": 1, "reason": "press"}), T0)])
     assert open_help(store.reader(), "house-01", T0) == []
+
+
+def test_an_unsynchronised_event_before_its_anchor_in_one_batch_counts_on_its_retimed_day(
+        tmp_path):
+    store = open_store(tmp_path / "c.sqlite")
+    late = T0 + 20 * HOUR  # arrives on 2 Nov (04:00 local), happened on 1 Nov (08:00 local)
+    early = protocol.Event("house-01", "boot1", 1, 86_400_000, "print.job_completed",
+                           {"pages": 2}, tq="none", mono=5_000)
+    anchor = protocol.Telemetry("house-01", "boot1", 2, T0 + HOUR, {}, mono=3_605_000)
+    store.write_batch([Received(early, late), Received(anchor, late)])
+    rows = reports.build(store.reader(), "2026-11-01", "2026-11-02", None, False, {})
+    assert [(r["day"], r["pages_printed"]) for r in rows] == [("2026-11-01", 2),
+                                                             ("2026-11-02", 0)]
+
+
+def test_a_message_replayed_in_a_later_batch_is_counted_once(tmp_path):
+    store = open_store(tmp_path / "c.sqlite")
+    e = event("house-01", 1, T0, "print.job_completed", {"pages": 3})
+    store.write_batch([Received(e, T0)])
+    store.write_batch([Received(e, T0 + 5000), Received(e, T0 + 5000)])
+    rows = reports.build(store.reader(), "2026-11-01", "2026-11-01", None, False, {})
+    assert (rows[0]["print_jobs"], rows[0]["pages_printed"]) == (1, 3)
+
+
+def test_acknowledging_help_answers_what_was_stored_when_the_operator_clicked(tmp_path):
+    from central.queries import open_help
+    store = open_store(tmp_path / "c.sqlite")
+    store.write_batch([Received(event("house-01", 1, T0, "help.requested", {"request": 4}), T0)])
+    store.write_batch([Received(event("house-01", 2, T0, "help.requested", {"request": 5}),
+                                T0 + 2000)])
+    assert store.ack_help("house-01", "operator", T0 + 1000) == (1, 4)
+    assert [h["seq"] for h in open_help(store.reader(), "house-01", T0)] == [2]
+    assert store.ack_help("house-01", "operator", T0 + 3000) == (1, 5)
+    assert store.ack_help("house-01", "operator", T0 + 4000) == (0, None)

@@ -6,11 +6,11 @@ import json
 import socket
 
 from central import check
-from common.checks import ClockReading
+from common.clock import ClockReading
 from harness.edgeproc import write_central_config
 from harness.procs import free_port
 
-SYNCED = lambda: ClockReading(0, 1_764_043_200.0)  # noqa: E731
+SYNCED = lambda: ClockReading(True, False, 1_764_043_200_000)  # noqa: E731
 
 
 def run_check(path):

@@ -9,13 +9,14 @@ import sys
 import pytest
 
 from edge import check
-from common.checks import TIME_ERROR, ClockReading, assess_clock
+from common.checks import assess_clock
+from common.clock import ClockReading, clock_quality
 from edge.feature import Feature
 from edge.registry import FEATURES
 from harness.mosquitto import MosquittoBroker
 from harness.procs import free_port
 
-SYNCED = lambda: ClockReading(0, 1_764_043_200.0)  # noqa: E731  (a synchronised kernel clock)
+SYNCED = lambda: ClockReading(True, False, 1_764_043_200_000)  # noqa: E731  (kernel says synced)
 PANEL = {"pin_factory": "mock", "print_button": 17, "green_light": 5, "buzzer": 26}
 
 
@@ -237,16 +238,33 @@ def test_state_dir_not_yet_created_is_fine_when_it_can_be(house, tmp_path):
 
 
 def test_unsynchronised_clock_is_a_cross():
-    line = assess_clock(ClockReading(TIME_ERROR, 1_764_043_200.0), "en")
+    line = assess_clock(ClockReading(False, False, 1_764_043_200_000), "en")
     assert line.ok is False and "timedatectl" in line.fix
 
 
 def test_clock_stuck_in_1970_is_a_cross_even_if_the_kernel_says_synced():
-    assert assess_clock(ClockReading(0, 3600.0), "en").ok is False
+    assert assess_clock(ClockReading(True, True, 3_600_000), "en").ok is False
 
 
 def test_synchronised_clock_is_a_tick():
-    assert assess_clock(ClockReading(0, 1_764_043_200.0), "vi").ok is True
+    assert assess_clock(ClockReading(True, False, 1_764_043_200_000), "vi").ok is True
+
+
+def test_timesyncd_alone_saying_synchronised_is_a_tick():
+    assert assess_clock(ClockReading(False, True, 1_764_043_200_000), "en").ok is True
+
+
+def test_a_clock_no_source_can_vouch_for_is_not_checked():
+    line = assess_clock(ClockReading(None, False, 1_764_043_200_000), "en")
+    assert line.ok is None and "unknown" in line.what
+
+
+@pytest.mark.parametrize("kernel", [True, False, None])
+@pytest.mark.parametrize("flag", [True, False])
+@pytest.mark.parametrize("wall_ms", [3_600_000, 1_764_043_200_000])
+def test_check_says_synchronised_exactly_when_the_agent_stamps_ntp(kernel, flag, wall_ms):
+    reading = ClockReading(kernel, flag, wall_ms)
+    assert (assess_clock(reading, "en").ok is True) == (clock_quality(reading) == "ntp")
 
 
 def test_invalid_config_lists_every_problem_and_exits_2(tmp_path):

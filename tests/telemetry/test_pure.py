@@ -8,7 +8,7 @@ import zlib
 import pytest
 
 import protocol
-from common.clock import PLAUSIBLE_AFTER_MS, ClockReading, clock_quality
+from common.clock import PLAUSIBLE_AFTER_MS, ClockReading, SystemClock, clock_quality, read_clock
 from edge.commands import CommandBook
 from edge.feature import CommandOutcome, Feature, Now
 from common.mqtt_link import backoff_delay, first_delay
@@ -96,6 +96,22 @@ def test_clock_quality_follows_the_kernel_or_timesyncd(kernel, flag, expected):
 
 def test_a_clock_in_1970_is_never_trusted_even_if_said_synchronised():
     assert clock_quality(ClockReading(True, True, 86_400_000)) == "none"
+
+
+def test_the_clock_reading_takes_timesyncds_flag_file_and_the_wall_time(tmp_path):
+    flag = tmp_path / "synchronized"
+    assert read_clock(flag, 1_764_043_200.5).timesyncd_synced is False
+    flag.touch()
+    reading = read_clock(flag, 1_764_043_200.5)
+    assert (reading.timesyncd_synced, reading.wall_ms) == (True, 1_764_043_200_500)
+
+
+def test_the_agents_stamps_trust_timesyncds_flag_in_a_plausible_year(tmp_path):
+    flag = tmp_path / "synchronized"
+    flag.touch()
+    clock = SystemClock(flag)
+    assert clock.read(1_764_043_200.0) == "ntp"
+    assert clock.read(86_400.0) == "none"
 
 
 # ----- commands ---------------------------------------------------------------------------

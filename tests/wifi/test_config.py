@@ -2,8 +2,6 @@
 from __future__ import annotations
 
 import re
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
@@ -59,14 +57,3 @@ def test_a_malformed_infrastructure_mac_is_reported_without_echoing_it():
     assert err.value.problems == [
         "infrastructure[0]: not a MAC address (write aa:bb:cc:dd:ee:ff)"]
     assert "3c:28" not in str(err.value)
-
-
-def test_the_pure_modules_import_without_hardware_or_network_libraries():
-    code = ("import sys\n"
-            "for name in ('paho', 'cups', 'sane', 'gpiozero'): sys.modules[name] = None\n"
-            "import edge.wifi.tracker, edge.wifi.rollup, edge.wifi.privacy, edge.wifi.meter\n"
-            "import edge.wifi.hostapd, edge.wifi.iw, edge.wifi.dnsmasq, edge.wifi.openwrt\n"
-            "import edge.wifi.feature\n")
-    done = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True,
-                          text=True)
-    assert done.returncode == 0, done.stderr

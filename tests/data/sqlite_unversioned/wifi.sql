@@ -1,0 +1,17 @@
+BEGIN TRANSACTION;
+CREATE TABLE devices (pid TEXT PRIMARY KEY, first_day TEXT NOT NULL,
+    last_day TEXT NOT NULL);
+INSERT INTO "devices" VALUES('p1','2026-01-01','2026-01-01');
+CREATE TABLE meta (k TEXT PRIMARY KEY, v TEXT NOT NULL);
+INSERT INTO "meta" VALUES('day','2026-01-01');
+CREATE TABLE open_sessions (pid TEXT PRIMARY KEY, start_wall REAL NOT NULL,
+    last_seen_wall REAL NOT NULL, randomized INTEGER NOT NULL);
+CREATE TABLE parts (day TEXT NOT NULL, pid TEXT NOT NULL, start_wall REAL NOT NULL,
+    seconds REAL NOT NULL, randomized INTEGER NOT NULL, infra INTEGER NOT NULL,
+    continued INTEGER NOT NULL);
+INSERT INTO "parts" VALUES('2026-01-01','p1',1767225600.0,300.0,0,0,0);
+CREATE TABLE presence (pid TEXT NOT NULL, day TEXT NOT NULL,
+    seconds REAL NOT NULL, PRIMARY KEY (pid, day));
+INSERT INTO "presence" VALUES('p1','2026-01-01',300.0);
+CREATE INDEX parts_day ON parts (day);
+COMMIT;
