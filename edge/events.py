@@ -2,6 +2,7 @@
 every row (event or sample) stamped with its time and the clock's quality.
 
 Imports the protocol package and the standard library; the outbox and clock come in.
+Pure: standard library, protocol and edge.feature only.
 """
 from __future__ import annotations
 

@@ -1,5 +1,6 @@
 """The panel's policy: which pattern each light shows, from the features' indicators, and
-when the buzzer sounds. Pure: imports only the standard library and edge.feature.
+when the buzzer sounds.
+Pure: standard library and edge.feature only.
 """
 from __future__ import annotations
 

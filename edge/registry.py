@@ -5,6 +5,7 @@ which is also the owner of its commands in protocol.vocabulary.COMMANDS. The bui
 each feature's own config section and scalars out of the EdgeConfig, and import the
 feature's module only when called, so pycups and python-sane are needed only where
 printing or scanning is switched on.
+Pure: standard library and the edge config only (feature modules load when built).
 """
 from __future__ import annotations
 

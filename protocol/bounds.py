@@ -1,6 +1,7 @@
 """The contract's bounds and value checks: names, sizes, the privacy filter, PayloadError.
 
 Standard library only; every other protocol module builds on it.
+Pure: standard library only.
 """
 from __future__ import annotations
 

@@ -2,6 +2,7 @@
 
 Standard library only. Builders refuse what parsers would refuse, so a bad value is
 caught on the side that made it.
+Pure: standard library only.
 """
 from __future__ import annotations
 

@@ -1,4 +1,6 @@
-"""The contract's messages as frozen values (what builders take and parsers return)."""
+"""The contract's messages as frozen values (what builders take and parsers return).
+Pure: standard library only.
+"""
 from __future__ import annotations
 
 from dataclasses import dataclass, field

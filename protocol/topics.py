@@ -1,4 +1,6 @@
-"""Topic names: the only place a topic string is formatted or split. Standard library only."""
+"""Topic names: the only place a topic string is formatted or split. Standard library only.
+Pure: standard library only.
+"""
 from __future__ import annotations
 
 from dataclasses import dataclass

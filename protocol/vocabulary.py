@@ -3,6 +3,7 @@
 Edge routes commands by this table, central sends only these, and both check values
 against it. docs/protocol.md shows the same tables (a test keeps them equal).
 Standard library only.
+Pure: standard library only.
 """
 from __future__ import annotations
 

@@ -1,6 +1,7 @@
 """The print rules as pure functions over plain values: release / refuse / cancel, expiry,
 stuck jobs, healing, and the events and counters a change between two queue snapshots
 means. Standard library and edge.feature only; edge.printing.core keeps the state.
+Pure: standard library and edge.feature only.
 """
 from __future__ import annotations
 
