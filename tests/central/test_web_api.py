@@ -158,10 +158,11 @@ def test_house_card_shows_printer_reasons_queue_scanner_and_wifi(client, houses)
 def test_today_figures_count_pages_scans_and_copies(client, houses):
     house = houses("house-01")
     house.online()
-    for pages in (3, 4):
-        house.event("print.job_completed", {"pages": pages})
-    house.event("scan.completed", {"pages": 2, "bytes": 1000, "seconds": 3})
-    house.event("copy.completed", {"pages": 1})
+    for job, pages in ((11, 3), (12, 4)):
+        house.event("print.job_completed", {"job": job, "pages": pages})
+    house.event("scan.completed", {"purpose": "scan", "preset": "default", "pages": 2,
+                                   "bytes": 1000, "seconds": 3})
+    house.event("copy.completed", {"pages": 1, "copy_id": "a1b2c3"})
     client.login("viewer")
     card = stored(client, "house-01", lambda h: h["today"]["copies"] == 1, "figures")
     assert card["today"]["pages"] == 7 and card["today"]["scans"] == 1
@@ -170,7 +171,7 @@ def test_today_figures_count_pages_scans_and_copies(client, houses):
 def test_series_gives_hourly_buckets_with_zeros(client, houses):
     house = houses("house-01")
     house.online()
-    house.event("print.job_completed", {"pages": 5})
+    house.event("print.job_completed", {"job": 5, "pages": 5})
     client.login("viewer")
     stored(client, "house-01", lambda h: h["today"]["pages"] == 5, "figures")
     points = client.get("/api/houses/house-01/series?metric=print.pages").json()["points"]
@@ -237,8 +238,8 @@ def test_unknown_keys_in_the_json_body_of_a_command_are_refused(client, houses):
 def test_report_csv_has_one_row_per_house_per_day(client, houses):
     house = houses("house-01")
     house.online()
-    house.event("print.job_completed", {"pages": 2})
-    house.event("help.requested", {})
+    house.event("print.job_completed", {"job": 2, "pages": 2})
+    house.event("help.requested", {"request": 1})
     client.login("viewer")
     stored(client, "house-01", lambda h: h["today"]["pages"] == 2, "figures")
     lines = client.get("/api/report.csv").body.decode().splitlines()
