@@ -57,7 +57,8 @@ def vocabulary_problem(message) -> str:
         return next((f"{name}: {problem}" for name, value in message.metrics.items()
                      if (problem := metric_problem(name, value))), "")
     if isinstance(message, protocol.Event):
-        return "; ".join(event_problems(message.type, message.data))
+        problems = event_problems(message.type, message.data)
+        return f"{message.type}: {'; '.join(problems)}" if problems else ""
     return ""
 
 

@@ -1,6 +1,7 @@
 """Alert decisions with hysteresis: plain values in, raised and cleared tracks out."""
 from __future__ import annotations
 
+import protocol
 from central import alerts
 from central.alerts import Rules
 
@@ -142,3 +143,15 @@ def test_the_decision_modules_import_no_network_or_hardware_library():
             "import central.alerts, central.i18n, central.auth, central.queries, central.reports\n")
     proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
     assert proc.returncode == 0, proc.stderr
+
+
+def test_an_alert_with_many_long_reasons_is_shortened_and_still_published():
+    tracks = {}
+    reasons = [f"com.vendor.{'x' * 40}-{i}-error" for i in range(32)]
+    run(tracks, card(printer={"state": "stopped", "reasons": reasons}), 0)
+    up, _ = run(tracks, card(printer={"state": "stopped", "reasons": reasons}), 10 * MIN)
+    item = alerts.as_dict(up[0], 10 * MIN)
+    assert len(item["text"]) <= protocol.MAX_STRING and item["text"].endswith("…")
+    payload = protocol.build_central_alerts(protocol.CentralAlerts(10 * MIN, (protocol.AlertItem(
+        item["house"], item["kind"], item["since"], item["text"], item["text_en"]),)))
+    assert len(protocol.parse_central_alerts(payload).alerts) == 1
