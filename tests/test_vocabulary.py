@@ -7,14 +7,41 @@ from __future__ import annotations
 
 import json
 import math
+import queue
 import re
+import shutil
+import tempfile
+import time
+from dataclasses import replace
 from pathlib import Path
 
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from tests.scanning.conftest import SANE_DIR  # noqa: F401  (libsane's test backend, set once)
+
+from common.settings import load_table
+from edge.agent import Agent
+from edge.config import EdgeConfig, PanelConfig
+from edge.feature import ButtonPress, CopyRequest, FeatureContext, Now
+from edge.help import HelpFeature
+from edge.outbox import Row, plan_rollups
+from edge.panel import GpioPanel, make_pin_factory
+from edge.printing.config import PrinterConfig
+from edge.printing.feature import PrintFeature
+from edge.publisher import encode_row
+from edge.wifi.config import HostapdConfig, WifiConfig
+from edge.wifi.feature import WifiFeature
+from edge.wifi.observations import SourceHealth
+from harness.cups import CupsServer, FakeIppPrinter
+from harness.fakehostapd import FakeHostapd
+from harness.procs import wait_for
 from protocol.vocabulary import (COMMANDS, EVENTS, MAX_INT, METRICS, Value, command_args_problems,
                                  describe, event_problems, metric_problem, value_problem)
+from tests.printing.rig import (LoopAgent, cups_conn, make_pdf, now, set_paper, submit_held,
+                                wait_queue_ready)
+from tests.scanning.driver import ScanAgent
 
 REPO = Path(__file__).resolve().parent.parent
 DOC = REPO / "docs" / "protocol.md"
@@ -175,6 +202,213 @@ def test_any_value_gets_a_verdict_and_what_is_accepted_is_json_and_in_range(spec
         json.dumps(value, allow_nan=False)
         assert _in_range(spec, value), (describe(spec), value)
         assert value is not None or spec.nullable
+
+
+# ----- what the edge's features really emit is declared ---------------------------------------
+
+def undeclared(events: list[tuple[str, dict]], samples: list[dict]) -> list[str]:
+    """Every emitted event type, data key and metric the vocabulary lacks or would refuse."""
+    out = []
+    for etype, data in events:
+        spec = EVENTS.get(etype)
+        if spec is None:
+            out.append(f"event {etype} is not declared")
+            continue
+        out += [f"{etype}.{key} is not declared" for key in data if key not in spec.data]
+        out += [f"{etype}: {problem} in {data}" for problem in event_problems(etype, data)]
+    for metrics in samples:
+        for name, value in metrics.items():
+            if name not in METRICS:
+                out.append(f"metric {name} is not declared")
+            elif problem := metric_problem(name, value):
+                out.append(f"{name} = {value!r}: {problem}")
+    return out
+
+
+def test_the_check_names_what_is_undeclared_or_refused():
+    assert undeclared([("print.job_held", {"job": 1, "title": "x"}), ("x.y", {})],
+                      [{"print.jobs.total": -1, "sys.fan_rpm": 5}]) == [
+        "print.job_held.title is not declared", "event x.y is not declared",
+        "print.jobs.total = -1: out of range: expected int ≥ 0", "metric sys.fan_rpm is not declared"]
+
+
+@pytest.fixture
+def cupsd():
+    with FakeIppPrinter() as printer, CupsServer() as server:
+        printer.set_pages(2)
+        set_paper(printer, 250)
+        server.add_ipp_queue("house", printer.uri, hold=True)
+        wait_queue_ready(server.server, "house")
+        yield server, printer
+
+
+def test_the_print_feature_emits_only_declared_words(tmp_path, cupsd):
+    server, printer = cupsd
+    cfg = PrinterConfig(enabled=True, queue="house", server=server.server, poll_interval=1.0,
+                        notify_interval=0.1, heal_interval=1.0, hold_expiry=60)
+    agent = LoopAgent(tmp_path)
+    feature = PrintFeature(cfg, agent.ctx, long_press=2.0)
+    samples = []
+
+    def sample():
+        samples.append(dict(agent.call(lambda: feature.metrics(now()))))
+
+    def held(n):
+        agent.wait_event("print.job_held", count=n)
+        sample()
+
+    pdf = make_pdf(tmp_path / "doc.pdf", pages=2)
+    agent.start(feature)
+    try:
+        wait_for(lambda: feature.snapshot and feature.snapshot.status.state == "idle", 20)
+        submit_held(server.server, "house", pdf)
+        held(1)
+        agent.press()
+        agent.wait_event("print.job_completed", 30)
+        submit_held(server.server, "house", pdf)
+        held(2)
+        agent.items.put(ButtonPress("print", 2.5))
+        agent.wait_event("print.job_cancelled")
+        submit_held(server.server, "house", pdf)
+        held(3)
+        agent.call(feature.tick, Now(time.time() + 7200, time.monotonic()))
+        agent.wait_event("print.job_expired")
+        agent.items.put(CopyRequest(str(pdf), 2, "c42"))
+        agent.wait_event("copy.completed", 30)
+        cups_conn(server.server).disablePrinter("house", reason="backend failed")
+        agent.wait_event("printer.reenabled", 20)
+        damaged = tmp_path / "damaged.pdf"
+        damaged.write_bytes(b"%PDF-1.4\nnot really a pdf\n%%EOF\n")
+        cups_conn(server.server).printFile("house", str(damaged), "x",
+                                           {"document-format": "application/pdf"})
+        held(4)
+        agent.press()
+        agent.wait_event("print.job_failed", 40)
+        set_paper(printer, 0)
+        wait_for(lambda: "media-empty" in feature.snapshot.status.reasons, 20, what="paper out")
+        agent.items.put(CopyRequest(str(pdf), 2, "c43"))
+        agent.wait_event("copy.failed")
+        sample()
+    finally:
+        agent.stop()
+    assert {t for t, _ in agent.events} == {
+        "printer.state_changed", "print.job_held", "print.job_released", "print.job_completed",
+        "print.job_cancelled", "print.job_expired", "print.job_failed", "printer.reenabled",
+        "copy.completed", "copy.failed"}
+    assert undeclared(agent.events, samples) == []
+
+
+def test_the_scan_feature_emits_only_declared_words(tmp_path):
+    agent = ScanAgent(tmp_path, {}, printer=True).start()
+    samples = []
+    try:
+        agent.wait_ready()
+        samples.append(dict(agent.feature.metrics(agent.now())))
+        agent.press("scan")
+        agent.finish_session()
+        agent.wait_event("scan.completed")
+        agent.press("copy")
+        agent.pump(lambda: agent.copies, what="copy request")
+        agent.feature.scanner.adjust("read-return-value", "SANE_STATUS_JAMMED")
+        agent.press("scan")
+        agent.wait_event("scan.failed")
+        samples.append(dict(agent.feature.metrics(agent.now())))
+    finally:
+        agent.stop()
+    assert {t for t, _ in agent.events} == {"scan.started", "scan.completed", "scan.failed"}
+    assert {d["purpose"] for t, d in agent.events if t == "scan.completed"} == {"scan", "copy"}
+    assert undeclared(agent.events, samples) == []
+
+
+def test_the_wifi_feature_emits_only_declared_words(tmp_path):
+    sockets = Path(tempfile.mkdtemp(prefix="chv-"))  # UNIX socket paths are short
+    (sockets / "ctrl").mkdir()
+    fake = FakeHostapd(sockets / "ctrl").start()
+    posted, events = queue.Queue(), []
+    cfg = WifiConfig(enabled=True, sources=("hostapd",), snapshot_interval=3600,
+                     hostapd=HostapdConfig(ctrl_dir=str(sockets / "ctrl"),
+                                           client_dir=str(sockets), ping_interval=1))
+    ctx = FeatureContext("house-01", tmp_path, posted.put,
+                         lambda kind, data: events.append((kind, dict(data))))
+    feature = WifiFeature(cfg, ctx, env={})
+    midnight = 1_773_421_200  # 2026-03-14 00:00 in Asia/Ho_Chi_Minh
+
+    def at(seconds: float) -> Now:
+        return Now(midnight + seconds, 10_000.0 + seconds)
+
+    def take(seconds: float, kind: type) -> None:
+        while not isinstance(item := posted.get(timeout=10), kind):
+            assert feature.handle(item, at(seconds))
+        assert feature.handle(item, at(seconds))
+
+    samples = []
+    try:
+        feature.start()
+        feature.tick(at(0))
+        take(0, SourceHealth)
+        fake.associate("6a:3f:91:0c:7d:12", rx=4000, tx=9000)
+        take(100, object)
+        samples.append(dict(feature.metrics(at(200))))
+        fake.leave("6a:3f:91:0c:7d:12")
+        take(400, object)
+        feature.tick(at(86400 + 100))
+        feature.tick(at(86400 + 200))
+        samples.append(dict(feature.metrics(at(86400 + 300))))
+    finally:
+        feature.stop()
+        fake.stop()
+        shutil.rmtree(sockets, ignore_errors=True)
+    assert [t for t, _ in events] == ["wifi.daily"] and events[0][1]["sessions"] == 1
+    assert samples[0]["wifi.clients"] == 1
+    assert undeclared(events, samples) == []
+
+
+def test_the_help_feature_pressed_through_mock_gpio_emits_only_declared_words(tmp_path):
+    agent = LoopAgent(tmp_path)
+    panel = GpioPanel(PanelConfig(pin_factory="mock", help_button=6, help_light=23),
+                      agent.items.put, make_pin_factory("mock"))
+    agent.panel = panel
+    feature = HelpFeature(agent.ctx, timeout=1.0)
+    panel.start()
+    agent.start(feature)
+    samples = []
+    try:
+        panel.buttons["help"].pin.drive_low()
+        time.sleep(0.1)  # held longer than the contact-bounce time
+        panel.buttons["help"].pin.drive_high()
+        agent.wait_event("help.requested")
+        samples.append(dict(agent.call(lambda: feature.metrics(now()))))
+        assert agent.call(lambda: feature.on_command("help_ack", {}, now())).ok
+        agent.wait_event("help.closed", 10)
+        samples.append(dict(agent.call(lambda: feature.metrics(now()))))
+    finally:
+        agent.stop()
+        panel.close()
+    assert agent.types() == ["help.requested", "help.acknowledged", "help.closed"]
+    assert samples[0]["help.open"] == 1
+    assert undeclared(agent.events, samples) == []
+
+
+def test_what_the_agent_and_its_outbox_add_is_declared(tmp_path):
+    cfg = load_table(EdgeConfig, {"house": {"id": "house-01"},
+                                  "storage": {"state_dir": str(tmp_path)}})
+    agent = Agent(cfg)
+    try:
+        assert agent.emit("print.job_held", {"job": 1, "note": "aa:bb:cc:dd:ee:ff"}) is None
+        start = now()
+        for i in range(3):
+            agent.sample(Now(start.wall + i, start.mono + i))
+        rows = agent.outbox.after(0, 10)
+    finally:
+        agent.outbox.close()
+    samples = [dict(r.body) for r in rows]
+    samples += [dict(m.body) for m in plan_rollups(rows, 1, 15 * 60_000)]
+    refused = replace(rows[0], kind="event", type="x.y", body={"who": "aa:bb:cc:dd:ee:ff"})
+    stand_in, _ = encode_row("house-01", refused)
+    assert samples[0]["events.rejected.total"] == 1 and samples[-1]["rollup.samples"] == 3
+    assert {"sys.uptime_s", "outbox.rows", "mqtt.connected"} <= set(samples[0])
+    assert isinstance(rows[0], Row) and stand_in.type == "outbox.refused"
+    assert undeclared([(stand_in.type, dict(stand_in.data))], samples) == []
 
 
 if __name__ == "__main__":
