@@ -12,7 +12,7 @@ from datetime import datetime
 from functools import lru_cache
 from zoneinfo import ZoneInfo
 
-from protocol.vocabulary import EVENTS, METRICS
+from protocol.vocabulary import EVENTS, METRICS, value_problem
 
 DEFAULT_TZ = "Asia/Ho_Chi_Minh"
 
@@ -193,16 +193,8 @@ def _event(db, msg, ts: int, hour: int, day: str, recv_ts: int) -> None:
                    "WHERE house = ? AND acked_ts IS NULL AND ts <= ?", (ts, who, msg.house, ts))
     elif msg.type == WIFI_DAILY:
         wday = msg.data.get("day")
-        wday = wday if isinstance(wday, str) and _is_date(wday) else day
+        wday = day if value_problem(EVENTS[WIFI_DAILY].data["day"], wday) else wday
         for key, metric in WIFI_DAILY_KEYS.items():
             value = _number(msg.data.get(key))
             if value is not None:
                 _add(db, "rollup_daily", "day", msg.house, metric, wday, value, "last")
-
-
-def _is_date(text: str) -> bool:
-    try:
-        datetime.strptime(text, "%Y-%m-%d")
-    except ValueError:
-        return False
-    return True

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import math
 import re
+from datetime import date
 from typing import Any, Mapping
 
 from .bounds import MAC_LIKE, MAX_LIST
@@ -79,6 +80,14 @@ def describe(spec: Value) -> str:
     return text + (" or null" if spec.nullable else "")
 
 
+def _is_day(text: str) -> bool:
+    try:
+        date.fromisoformat(text)
+    except ValueError:
+        return False
+    return True
+
+
 def value_problem(spec: Value, value: Any) -> str:
     """Why `value` does not fit `spec` ("" when it does). Never raises, whatever `value` is."""
     kind = spec.type
@@ -98,8 +107,8 @@ def value_problem(spec: Value, value: Any) -> str:
     if kind == "keywords":
         return _list_problem(spec, value)
     if kind == "date":
-        ok = isinstance(value, str) and DATE.match(value)
-        return "" if ok else "expected a date YYYY-MM-DD"
+        return "" if isinstance(value, str) and DATE.match(value) and _is_day(value) \
+            else "expected a date YYYY-MM-DD"
     if kind == "counts":
         return _counts_problem(value)
     return f"unknown value type {kind}"
