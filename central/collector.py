@@ -68,9 +68,9 @@ def stand_in(message, reason: str, problem: str):
         # A roll-up stands for seq..upto: only a telemetry row can say so.
         return protocol.Telemetry(message.house, message.boot, message.seq, message.ts, {},
                                   message.tq, message.mono, message.upto)
-    kind = "telemetry" if isinstance(message, protocol.Telemetry) else "event"
-    return protocol.Event(message.house, message.boot, message.seq, message.ts, REJECTED,
-                          {"reason": reason, "kind": kind, "problem": problem[:protocol.MAX_STRING]},
+    data = {"reason": reason, "problem": problem[:protocol.MAX_STRING],
+            "kind": "telemetry" if isinstance(message, protocol.Telemetry) else "event"}
+    return protocol.Event(message.house, message.boot, message.seq, message.ts, REJECTED, data,
                           message.tq, message.mono)
 
 

@@ -87,12 +87,13 @@ def house(lang: str, card: dict, db, now_ms: int, fragment: bool = False) -> byt
         for o in queries.outages(db, card["house"], now_ms - 30 * 86_400_000))
     p = card["printer"]
     reasons = ", ".join(i18n.reason_words(lang, r) for r in p["reasons"])
+    wifi_now = "—" if card["wifi_now"] is None else escape(str(card["wifi_now"]))
     main = (f'<main id="house-main" data-house="{escape(card["house"])}"><section class="card '
             f'{"on" if card["online"] else "off"}"><h2>{name}</h2><div class="state">{state}</div>'
             f'<dl><dt>{t("printer")}</dt><dd>{t("state." + (p["state"] or "unknown"))}'
             f'{" — " + escape(reasons) if reasons else ""}</dd><dt>{t("scanner")}</dt><dd>'
             f'{t("state." + (card["scanner"]["state"] or "unknown"))}</dd><dt>{t("wifi_now")}'
-            f'</dt><dd>{escape(str(card["wifi_now"])) if card["wifi_now"] is not None else "—"}</dd></dl>'
+            f'</dt><dd>{wifi_now}</dd></dl>'
             f'</section>{"".join(charts)}<h2>{t("events")}</h2><ul class="events">{events}</ul>'
             f'<h2>{t("outages")}</h2><ul>{outages}</ul></main>')
     if fragment:
@@ -135,13 +136,13 @@ def prometheus(cards: list[dict], alerts: list[dict]) -> str:
             spec = METRICS.get(metric)
             if spec is None:
                 continue
-            if spec.value.type == "keywords":
+            if spec.value.type in ("int", "number"):
+                add(_prom_name(metric), h, value, spec.kind, spec.text)
+            elif spec.value.type == "keywords":
                 for r in value:
                     add(_prom_name(metric[:-1]), {**h, "reason": r}, 1, text=spec.text)
-            elif spec.value.type == "keyword":
+            elif isinstance(value, str):
                 add(_prom_name(metric), {**h, "state": value}, 1, text=spec.text)
-            else:
-                add(_prom_name(metric), h, value, spec.kind, spec.text)
     for a in alerts:
         add("culturehouse_alert", {"house": a["house"], "kind": a["kind"]}, 1)
     out = []

@@ -15,12 +15,12 @@ from .words import (COMMANDS, EVENTS, KEYWORD_MAX, MAX_INT, METRICS, CommandSpec
                     MetricSpec, Value)
 
 __all__ = ["COMMANDS", "EVENTS", "KEYWORD_MAX", "MAX_INT", "METRICS", "CommandSpec",
-           "EventSpec", "MetricSpec", "Value", "command_args_problems", "describe", "event_problems",
-           "metric_problem", "value_problem"]
+           "EventSpec", "MetricSpec", "Value", "command_args_problems", "describe",
+           "event_problems", "metric_problem", "value_problem"]
 
 # IPP keywords (RFC 8011 5.1.4) may carry "." (vendor reasons such as com.apple.print-…).
-KEYWORD = re.compile(r"^[A-Za-z0-9._-]{1,%d}$" % KEYWORD_MAX)
-DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+KEYWORD = re.compile(r"[A-Za-z0-9._-]{1,%d}" % KEYWORD_MAX)  # fullmatch: no trailing newline
+DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
 
 
 def _number_problem(spec: Value, value: Any) -> str:
@@ -37,7 +37,7 @@ def _number_problem(spec: Value, value: Any) -> str:
 
 
 def _word_problem(value: Any) -> str:
-    if not isinstance(value, str) or not KEYWORD.match(value):
+    if not isinstance(value, str) or not KEYWORD.fullmatch(value):
         return f"expected a keyword (letters, digits, - _ ., at most {KEYWORD_MAX})"
     return "privacy: looks like a MAC address" if MAC_LIKE.search(value) else ""
 
@@ -107,7 +107,7 @@ def value_problem(spec: Value, value: Any) -> str:
     if kind == "keywords":
         return _list_problem(spec, value)
     if kind == "date":
-        return "" if isinstance(value, str) and DATE.match(value) and _is_day(value) \
+        return "" if isinstance(value, str) and DATE.fullmatch(value) and _is_day(value) \
             else "expected a date YYYY-MM-DD"
     if kind == "counts":
         return _counts_problem(value)

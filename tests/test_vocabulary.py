@@ -26,7 +26,7 @@ from edge.agent import Agent
 from edge.config import EdgeConfig, PanelConfig
 from edge.feature import ButtonPress, CopyRequest, FeatureContext, Now
 from edge.help import HelpFeature
-from edge.outbox import Row, plan_rollups
+from edge.outbox import plan_rollups
 from edge.panel import GpioPanel, make_pin_factory
 from edge.printing.config import PrinterConfig
 from edge.printing.feature import PrintFeature
@@ -150,6 +150,8 @@ def test_the_values_the_issue_names_are_refused():
     assert metric_problem("print.jobs.total", -1)
     assert metric_problem("mqtt.connected", True)
     assert metric_problem("print.state", "aa-bb-cc-dd-ee-ff")  # privacy holds in keywords
+    assert metric_problem("print.state", "idle\n")
+    assert event_problems("wifi.daily", {"day": "2026-02-30"})[0] == "day: expected a date YYYY-MM-DD"
 
 
 def test_good_values_and_unknown_names_pass():
@@ -204,6 +206,17 @@ def test_any_value_gets_a_verdict_and_what_is_accepted_is_json_and_in_range(spec
         assert value is not None or spec.nullable
 
 
+@settings(max_examples=200, deadline=None)
+@given(st.sampled_from(sorted(METRICS)), st.sampled_from(sorted(EVENTS)),
+       st.sampled_from(sorted(COMMANDS)) | st.text(max_size=40), JSON,
+       st.dictionaries(st.text(max_size=20), JSON, max_size=10))
+def test_the_checks_give_a_verdict_on_any_message(metric, event, command, value, data):
+    assert isinstance(metric_problem(metric, value), str)
+    assert all(isinstance(p, str) for p in event_problems(event, data))
+    assert all(isinstance(p, str) for p in command_args_problems(command, data))
+    assert isinstance(event_problems(event, value), list)  # data that is not even an object
+
+
 # ----- what the edge's features really emit is declared ---------------------------------------
 
 def undeclared(events: list[tuple[str, dict]], samples: list[dict]) -> list[str]:
@@ -229,7 +242,8 @@ def test_the_check_names_what_is_undeclared_or_refused():
     assert undeclared([("print.job_held", {"job": 1, "title": "x"}), ("x.y", {})],
                       [{"print.jobs.total": -1, "sys.fan_rpm": 5}]) == [
         "print.job_held.title is not declared", "event x.y is not declared",
-        "print.jobs.total = -1: out of range: expected int ≥ 0", "metric sys.fan_rpm is not declared"]
+        "print.jobs.total = -1: out of range: expected int ≥ 0",
+        "metric sys.fan_rpm is not declared"]
 
 
 @pytest.fixture
@@ -407,7 +421,7 @@ def test_what_the_agent_and_its_outbox_add_is_declared(tmp_path):
     stand_in, _ = encode_row("house-01", refused)
     assert samples[0]["events.rejected.total"] == 1 and samples[-1]["rollup.samples"] == 3
     assert {"sys.uptime_s", "outbox.rows", "mqtt.connected"} <= set(samples[0])
-    assert isinstance(rows[0], Row) and stand_in.type == "outbox.refused"
+    assert stand_in.type == "outbox.refused"
     assert undeclared([(stand_in.type, dict(stand_in.data))], samples) == []
 
 
