@@ -170,6 +170,7 @@ METRICS: dict[str, MetricSpec] = {m.name: m for m in (
 
 SCAN = {"purpose": W, "preset": W}  # purpose: scan or copy
 COPY_ID = Value("str", max_len=64, required=True)  # "" when the copy has no id
+REQUEST = Value("int", 1, MAX_INT, required=True)  # the house's HELP request number
 
 EVENTS: dict[str, EventSpec] = {e.type: e for e in (
     EventSpec("printer.state_changed", {"state": W, "reasons": replace(WORDS, required=True)},
@@ -194,11 +195,9 @@ EVENTS: dict[str, EventSpec] = {e.type: e for e in (
     EventSpec("scan.failed", {**SCAN, "reason": W, "page": Value("int", 1, MAX_INT,
                                                                required=True)},
               "a scan failed at a page (reason: jam, cover_open, timeout, ...)"),
-    EventSpec("help.requested", {"request": Value("int", 1, MAX_INT, required=True)},
-              "a citizen pressed HELP"),
-    EventSpec("help.acknowledged", {"request": Value("int", 1, MAX_INT, required=True)},
-              "central acknowledged the request"),
-    EventSpec("help.closed", {"request": Value("int", 1, MAX_INT, required=True), "reason": W,
+    EventSpec("help.requested", {"request": REQUEST}, "a citizen pressed HELP"),
+    EventSpec("help.acknowledged", {"request": REQUEST}, "central acknowledged the request"),
+    EventSpec("help.closed", {"request": REQUEST, "reason": W,
                               "acknowledged": Value("bool", required=True), "open_s": N},
               "the request ended (reason: press or timeout)"),
     EventSpec("wifi.daily", {
