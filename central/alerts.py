@@ -8,7 +8,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
 
+from protocol import MAX_STRING
+from protocol.vocabulary import METRICS
+
 from . import i18n
+
+OUTBOX_ROWS = METRICS["outbox.rows"].name
+DISK_FREE_PCT = METRICS["sys.disk_free_pct"].name
 
 KINDS = ("house.offline", "printer.attention", "scanner.missing", "outbox.backlog",
          "clock.skew", "disk.low", "help.unacked")
@@ -75,12 +81,12 @@ def observe(card: dict, rules: Rules, raised: set[str], skew_ms: int | None,
                                                     "reasons": list(p["reasons"] or [])})
     if card["scanner"]["state"] == "missing":
         out["scanner.missing"] = Condition()
-    rows = card["metrics"].get("outbox.rows")
+    rows = card["metrics"].get(OUTBOX_ROWS)
     if isinstance(rows, (int, float)) and rows >= rules.backlog_rows and backlog_growing:
         out["outbox.backlog"] = Condition(None, {"rows": rows})
     if skew_ms is not None and abs(skew_ms) > rules.skew_max * 1000:
         out["clock.skew"] = Condition(None, {"skew_s": round(skew_ms / 1000)})
-    pct = card["metrics"].get("sys.disk_free_pct")
+    pct = card["metrics"].get(DISK_FREE_PCT)
     limit = rules.disk_clear_pct if "disk.low" in raised else rules.disk_low_pct
     if isinstance(pct, (int, float)) and pct < limit:
         out["disk.low"] = Condition(None, {"pct": pct})
@@ -142,7 +148,13 @@ def describe(track: Track, lang: str, now: int, name: str = "") -> str:
     return i18n.t(lang, "alert." + track.kind, house=who)
 
 
+def shorten(text: str, most: int = MAX_STRING) -> str:
+    """At most `most` characters: one long alert must never stop the others being published."""
+    return text if len(text) <= most else text[:most - 1] + "…"
+
+
 def as_dict(track: Track, now: int, name: str = "") -> dict:
     return {"house": track.house, "kind": track.kind, "since": track.since,
             "raised": track.raised, "detail": track.detail,
-            "text": describe(track, "vi", now, name), "text_en": describe(track, "en", now, name)}
+            "text": shorten(describe(track, "vi", now, name)),
+            "text_en": shorten(describe(track, "en", now, name))}

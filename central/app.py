@@ -69,15 +69,15 @@ class AlertMonitor:
             threading.Thread(target=self._post, args=(body,), daemon=True).start()
 
     def _backlog_growing(self, db, card: dict, now_ms: int) -> bool:
-        rows = card["metrics"].get("outbox.rows")
+        rows = card["metrics"].get(alerts.OUTBOX_ROWS)
         if not isinstance(rows, (int, float)) or rows < self.rules.backlog_rows:
             return False
-        before = db.execute("SELECT json_extract(body, '$.\"outbox.rows\"') FROM messages "
+        before = db.execute("SELECT json_extract(body, ?) FROM messages "
                             "WHERE house = ? AND kind = 'telemetry' AND ts <= ? "
                             "ORDER BY house, kind, ts DESC LIMIT 1",
-                            (card["house"], now_ms - self.cfg.alerts.backlog_window * 1000)
-                            ).fetchone()
-        return before is not None and before[0] is not None and rows > before[0]
+                            (f'$."{alerts.OUTBOX_ROWS}"', card["house"],
+                             now_ms - self.cfg.alerts.backlog_window * 1000)).fetchone()
+        return before is not None and isinstance(before[0], (int, float)) and rows > before[0]
 
     def _publish(self, now_ms: int, force: bool) -> None:
         payload = protocol.build_central_alerts(protocol.CentralAlerts(now_ms, tuple(

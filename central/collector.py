@@ -4,8 +4,11 @@ paho's callback only enqueues; one writer thread validates against the contract,
 a batch (up to batch_size messages or batch_wait) in one transaction, then PUBACKs them
 (manual_ack) and publishes each house's retained `ack` watermark. Gaps in a house's seq
 wait a reorder window, then the house is asked to `resend` them. A bad payload is counted
-by reason and logged (rate limited); it never stops ingest. The writer is the database's
-only writer: the web side's HELP acknowledgements reach it through the same queue.
+by reason and logged (rate limited); it never stops ingest. A telemetry or event row whose
+values break the vocabulary's types is rejected too, and a stand-in without its values is
+stored under its seq, so the house's watermark moves on and the row is never asked for again.
+The writer is the database's only writer: the web side's HELP acknowledgements reach it
+through the same queue.
 """
 from __future__ import annotations
 
@@ -19,6 +22,7 @@ from concurrent.futures import Future
 from dataclasses import dataclass
 
 import protocol
+from protocol.vocabulary import COMMANDS, EVENTS, event_problems, metric_problem
 from common.mqtt_link import (Inbound, LinkDown, LinkUp, MqttLink, Published, Will, build_client,
                             v5_session)
 
@@ -27,6 +31,8 @@ from .store import Received, Store
 
 log = logging.getLogger(__name__)
 LOG_EVERY = 60.0  # seconds between log lines about rejected payloads of one reason
+REJECTED = EVENTS["ingest.rejected"].type
+RESEND = COMMANDS["resend"].name
 ACK_HELP_WAIT = 5.0  # seconds the web side waits for the writer before answering "busy"
 
 
@@ -58,6 +64,29 @@ def parse_inbound(topics: protocol.Topics, msg: Inbound, known: frozenset[str]) 
     if kind == "cmd_result":
         return [(house, protocol.parse_cmd_result(msg.payload))]
     raise protocol.PayloadError("bad_topic", f"{kind} is not sent by houses")
+
+
+def vocabulary_problem(message) -> str:
+    """Why a telemetry or event row breaks the vocabulary's types ("" when it fits)."""
+    if isinstance(message, protocol.Telemetry):
+        return next((f"{name}: {problem}" for name, value in message.metrics.items()
+                     if (problem := metric_problem(name, value))), "")
+    if isinstance(message, protocol.Event):
+        problems = event_problems(message.type, message.data)
+        return f"{message.type}: {'; '.join(problems)}" if problems else ""
+    return ""
+
+
+def stand_in(message, reason: str, problem: str):
+    """What is stored in place of a rejected row: its seq and clock, none of its values."""
+    if isinstance(message, protocol.Telemetry) and message.upto is not None:
+        # A roll-up stands for seq..upto: only a telemetry row can say so.
+        return protocol.Telemetry(message.house, message.boot, message.seq, message.ts, {},
+                                  message.tq, message.mono, message.upto)
+    data = {"reason": reason, "problem": problem[:protocol.MAX_STRING],
+            "kind": "telemetry" if isinstance(message, protocol.Telemetry) else "event"}
+    return protocol.Event(message.house, message.boot, message.seq, message.ts, REJECTED, data,
+                          message.tq, message.mono)
 
 
 class Collector:
@@ -158,6 +187,7 @@ class Collector:
     def _handle(self, items: list) -> None:
         batch: list[Received] = []
         inbound: list[Inbound] = []
+        stand_ins = 0
         now_ms = int(time.time() * 1000)
         for item in items:
             if isinstance(item, LinkUp):
@@ -179,14 +209,19 @@ class Collector:
                 for message in parsed or ():
                     if isinstance(message, tuple):
                         self._cmd_result(*message)
-                    else:
-                        batch.append(Received(message, now_ms))
+                        continue
+                    problem = vocabulary_problem(message)
+                    if problem:
+                        self._reject("bad_value", item.topic)
+                        message = stand_in(message, "bad_value", problem)
+                        stand_ins += 1
+                    batch.append(Received(message, now_ms))
             elif not isinstance(item, Published):
                 log.debug("unexpected item %r", item)
         if batch:
             self._pending_acks.update(self.store.write_batch(batch))
             self.stored_total += sum(1 for r in batch
-                                     if not isinstance(r.message, protocol.Status))
+                                     if not isinstance(r.message, protocol.Status)) - stand_ins
         for item in inbound:  # only now is it safe for the broker to forget them
             self.link.ack(item)
 
@@ -202,7 +237,7 @@ class Collector:
         self.cmd_results[result.req_id] = result
         detail = result.detail if isinstance(result.detail, dict) else {}
         oldest = detail.get("oldest")
-        if result.name == "resend" and result.ok and isinstance(oldest, int) and oldest > 1:
+        if result.name == RESEND and result.ok and isinstance(oldest, int) and oldest > 1:
             # The house no longer holds what lies below `oldest`: stop waiting for it.
             self.store.raise_floor(house, oldest - 1)
             self._pending_acks.update(self.store.acked())
@@ -238,7 +273,7 @@ class Collector:
                 seen_at, asked_at = now, -1e9
             if now - seen_at >= window and now - asked_at >= max(window, 1.0):
                 if self.link.connected:
-                    self.send_command(house, "resend", {"from": gap[0], "to": gap[1]})
+                    self.send_command(house, RESEND, {"from": gap[0], "to": gap[1]})
                     self.resends_asked += 1
                     log.info("house %s: seq %d-%d missing, asked for a resend", house, *gap)
                     asked_at = now

@@ -9,10 +9,12 @@ from datetime import datetime
 from html import escape
 from importlib import resources
 
-from . import i18n, queries
-from .rollups import stored_timezone, zone
+from protocol.vocabulary import METRICS
 
-CHARTS = ("print.pages", "scan.jobs", "copy.jobs", "wifi.clients")
+from . import i18n, queries
+from .rollups import COPY_JOBS, PRINT_PAGES, SCAN_JOBS, WIFI_PEAK, stored_timezone, zone
+
+CHARTS = (PRINT_PAGES, SCAN_JOBS, COPY_JOBS, WIFI_PEAK)
 
 
 def _shell(lang: str, title: str, body: str, script: str = "") -> bytes:
@@ -85,12 +87,13 @@ def house(lang: str, card: dict, db, now_ms: int, fragment: bool = False) -> byt
         for o in queries.outages(db, card["house"], now_ms - 30 * 86_400_000))
     p = card["printer"]
     reasons = ", ".join(i18n.reason_words(lang, r) for r in p["reasons"])
+    wifi_now = "—" if card["wifi_now"] is None else escape(str(card["wifi_now"]))
     main = (f'<main id="house-main" data-house="{escape(card["house"])}"><section class="card '
             f'{"on" if card["online"] else "off"}"><h2>{name}</h2><div class="state">{state}</div>'
             f'<dl><dt>{t("printer")}</dt><dd>{t("state." + (p["state"] or "unknown"))}'
             f'{" — " + escape(reasons) if reasons else ""}</dd><dt>{t("scanner")}</dt><dd>'
             f'{t("state." + (card["scanner"]["state"] or "unknown"))}</dd><dt>{t("wifi_now")}'
-            f'</dt><dd>{card["wifi_now"] if card["wifi_now"] is not None else "—"}</dd></dl>'
+            f'</dt><dd>{wifi_now}</dd></dl>'
             f'</section>{"".join(charts)}<h2>{t("events")}</h2><ul class="events">{events}</ul>'
             f'<h2>{t("outages")}</h2><ul>{outages}</ul></main>')
     if fragment:
@@ -115,32 +118,42 @@ def _label(value: str) -> str:
 
 
 def prometheus(cards: list[dict], alerts: list[dict]) -> str:
-    """Current values only, in the Prometheus text exposition format."""
+    """Current values of the metrics the vocabulary declares, in the Prometheus text
+    exposition format (what a house sends beyond them is not exported)."""
     series: dict[str, list[str]] = {}
-    kinds: dict[str, str] = {}
+    meta: dict[str, tuple[str, str]] = {}  # name -> (type, help)
 
-    def add(name: str, labels: dict, value: float, kind: str = "gauge") -> None:
-        text = ",".join(f'{k}="{_label(str(v))}"' for k, v in labels.items())
-        series.setdefault(name, []).append(f"{name}{{{text}}} {value:g}")
-        kinds[name] = kind
+    def add(name: str, labels: dict, value: float, kind: str = "gauge", text: str = "") -> None:
+        body = ",".join(f'{k}="{_label(str(v))}"' for k, v in labels.items())
+        series.setdefault(name, []).append(f"{name}{{{body}}} {value:g}")
+        meta[name] = (kind, text)
 
     for c in cards:
         h = {"house": c["house"]}
         add("culturehouse_house_online", h, 1 if c["online"] else 0)
         add("culturehouse_help_open", h, len(c["help"]))
         for metric, value in sorted(c["metrics"].items()):
-            if isinstance(value, (int, float)) and not isinstance(value, bool):
-                name = _prom_name(metric)
-                add(name, h, value, "counter" if metric.endswith(".total") else "gauge")
-            elif isinstance(value, str):
-                add(_prom_name(metric), {**h, "state": value}, 1)
-            elif isinstance(value, list) and metric.endswith("reasons"):
+            spec = METRICS.get(metric)
+            if spec is None:
+                continue
+            if spec.value.type in ("int", "number"):
+                add(_prom_name(metric), h, value, spec.kind, spec.text)
+            elif spec.value.type == "keywords":
                 for r in value:
-                    add(_prom_name(metric[:-1]), {**h, "reason": r}, 1)
+                    add(_prom_name(metric[:-1]), {**h, "reason": r}, 1, text=spec.text)
+            elif isinstance(value, str):
+                add(_prom_name(metric), {**h, "state": value}, 1, text=spec.text)
     for a in alerts:
         add("culturehouse_alert", {"house": a["house"], "kind": a["kind"]}, 1)
     out = []
     for name in sorted(series):
-        out.append(f"# TYPE {name} {kinds[name]}")
+        kind, text = meta[name]
+        if text:
+            out.append(f"# HELP {name} {_help(text)}")
+        out.append(f"# TYPE {name} {kind}")
         out.extend(series[name])
     return "\n".join(out) + "\n"
+
+
+def _help(text: str) -> str:
+    return text.replace("\\", "\\\\").replace("\n", "\\n")

@@ -12,8 +12,17 @@ import sqlite3
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 
-from .rollups import NAMES as N
-from .rollups import SERIES_METRICS, local_day, stored_timezone, zone
+from protocol.vocabulary import METRICS, metric_problem
+
+from .rollups import (COPY_JOBS, PRINT_JOBS, PRINT_PAGES, SCAN_JOBS, SERIES_METRICS,
+                      WIFI_UNIQUE, WIFI_UNIQUE_LIVE, local_day, stored_timezone, zone)
+
+# Wire names read here, looked up at import (a name dropped from the vocabulary stops central).
+PRINT_STATE, PRINT_REASONS = METRICS["print.state"].name, METRICS["print.reasons"].name
+PRINT_HELD, PRINT_PENDING = METRICS["print.queue.held"].name, METRICS["print.queue.pending"].name
+SCAN_STATE, SCAN_QUEUE = METRICS["scan.state"].name, METRICS["scan.queue"].name
+WIFI_CLIENTS, UPTIME = METRICS["wifi.clients"].name, METRICS["sys.uptime_s"].name
+TODAY = (PRINT_PAGES, PRINT_JOBS, SCAN_JOBS, COPY_JOBS, WIFI_UNIQUE, WIFI_UNIQUE_LIVE)
 
 MAX_HOURLY_DAYS = 62
 MAX_DAILY_DAYS = 400
@@ -114,15 +123,20 @@ def today(db: sqlite3.Connection, now_ms: int, tz_name: str,
     day = local_day(now_ms, tz_name)
     out: dict[str, dict] = {}
     sql = ("SELECT house, metric, value FROM rollup_daily WHERE day = ? AND metric IN "
-           "('print.pages', 'print.jobs', 'scan.jobs', 'copy.jobs', 'wifi.unique', "
-           "'wifi.unique_live')")
+           f"({', '.join('?' * len(TODAY))})")
     for house, metric, value in db.execute(sql + (" AND house = ?" if only else ""),
-                                           (day, only) if only else (day,)):
+                                           (day, *TODAY, only) if only else (day, *TODAY)):
         out.setdefault(house, {})[metric] = value
     return out
 
 
 _DECODED: dict[str, tuple[str, dict]] = {}  # house -> (metrics JSON, decoded): skip re-decoding
+
+
+def well_typed(metrics: dict) -> dict:
+    """The metrics without known ones whose value breaks the vocabulary (rows stored before
+    central checked types at the door may hold them): nothing downstream sees them."""
+    return {k: v for k, v in metrics.items() if not metric_problem(k, v)}
 
 
 def house_rows(db: sqlite3.Connection, only: str | None = None) -> dict[str, dict]:
@@ -133,7 +147,7 @@ def house_rows(db: sqlite3.Connection, only: str | None = None) -> dict[str, dic
     for r in db.execute(sql, (only,) if only else ()):
         cached = _DECODED.get(r[0])
         if cached is None or cached[0] != r[8]:
-            cached = _DECODED[r[0]] = (r[8], json.loads(r[8]))
+            cached = _DECODED[r[0]] = (r[8], well_typed(json.loads(r[8])))
         out[r[0]] = {"house": r[0], "first_seen": r[1], "last_seen": r[2], "online": bool(r[3]),
                      "offline_reason": r[4] if not r[3] else "", "boot": r[5], "status_ts": r[6],
                      "version": r[7], "metrics": cached[1], "metrics_ts": r[9], "acked_seq": r[10]}
@@ -173,13 +187,13 @@ def house_cards(db: sqlite3.Connection, now_ms: int, known: dict[str, str], stal
             "acked_seq": row["acked_seq"] if row else 0,
             "boot": row["boot"] if row else "", "version": row["version"] if row else "",
             "back_after": returns.get(house) if live.online else None,
-            "printer": {"state": m.get(N["print_state"]), "reasons": m.get(N["print_reasons"]) or [],
-                        "held": m.get(N["print_held"]), "pending": m.get(N["print_pending"])},
-            "scanner": {"state": m.get(N["scan_state"]), "queue": m.get(N["scan_queue"])},
-            "wifi_now": m.get(N["wifi_clients"]),
-            "today": {"pages": day.get("print.pages", 0), "print_jobs": day.get("print.jobs", 0),
-                      "scans": day.get("scan.jobs", 0), "copies": day.get("copy.jobs", 0),
-                      "users": day.get("wifi.unique", day.get("wifi.unique_live", 0))},
+            "printer": {"state": m.get(PRINT_STATE), "reasons": m.get(PRINT_REASONS) or [],
+                        "held": m.get(PRINT_HELD), "pending": m.get(PRINT_PENDING)},
+            "scanner": {"state": m.get(SCAN_STATE), "queue": m.get(SCAN_QUEUE)},
+            "wifi_now": m.get(WIFI_CLIENTS),
+            "today": {"pages": day.get(PRINT_PAGES, 0), "print_jobs": day.get(PRINT_JOBS, 0),
+                      "scans": day.get(SCAN_JOBS, 0), "copies": day.get(COPY_JOBS, 0),
+                      "users": day.get(WIFI_UNIQUE, day.get(WIFI_UNIQUE_LIVE, 0))},
             "alerts": by_house.get(house, []), "help": helps.get(house, []),
             **({"metrics": m} if with_metrics else {}), "metrics_ts": row["metrics_ts"] if row else None,
         })
@@ -219,8 +233,8 @@ def outages(db: sqlite3.Connection, house: str | None, since_ms: int) -> list[di
 def _uptime_at(db, house: str, boot: str, when_ms: int) -> float | None:
     row = db.execute("SELECT ts, json_extract(body, ?) FROM messages WHERE house = ? AND "
                      "kind = 'telemetry' AND boot = ? ORDER BY seq LIMIT 1",
-                     (f'$."{N["uptime_s"]}"', house, boot)).fetchone()
-    if row is None or row[1] is None:
+                     (f'$."{UPTIME}"', house, boot)).fetchone()
+    if row is None or row[1] is None or metric_problem(UPTIME, row[1]):
         return None
     return float(row[1]) - max(0, row[0] - when_ms) / 1000
 

@@ -14,16 +14,18 @@ import time
 from datetime import date, timedelta
 from http import HTTPStatus
 
+from . import rollups
 from .queries import BadRequest
 from .rollups import local_day, stored_timezone
 
 MAX_DAYS = 400
 # report column -> daily rollup metric
 COLUMNS = {
-    "pages_printed": "print.pages", "print_jobs": "print.jobs", "copies": "copy.jobs",
-    "scans": "scan.jobs", "scanned_pages": "scan.pages", "wifi_unique_users": "wifi.unique",
-    "wifi_sessions": "wifi.sessions", "wifi_median_dwell_s": "wifi.dwell_p50_s",
-    "help_requests": "help.requests", "hours_online": "online.minutes",
+    "pages_printed": rollups.PRINT_PAGES, "print_jobs": rollups.PRINT_JOBS,
+    "copies": rollups.COPY_JOBS, "scans": rollups.SCAN_JOBS, "scanned_pages": rollups.SCAN_PAGES,
+    "wifi_unique_users": rollups.WIFI_UNIQUE, "wifi_sessions": rollups.WIFI_SESSIONS,
+    "wifi_median_dwell_s": rollups.WIFI_DWELL_P50, "help_requests": rollups.HELP_REQUESTS,
+    "hours_online": rollups.ONLINE_MINUTES,
 }
 SUMMED = [c for c in COLUMNS if c != "wifi_median_dwell_s"]
 
@@ -57,8 +59,8 @@ def daily(db: sqlite3.Connection, start: date, end: date, houses: list[str]) -> 
             row = {"day": day.isoformat(), "house": house}
             for column, metric in COLUMNS.items():
                 row[column] = m.get(metric, 0)
-            if "wifi.unique" not in m:
-                row["wifi_unique_users"] = m.get("wifi.unique_live", 0)
+            if rollups.WIFI_UNIQUE not in m:
+                row["wifi_unique_users"] = m.get(rollups.WIFI_UNIQUE_LIVE, 0)
             row["hours_online"] = round(row["hours_online"] / 60, 2)
             rows.append(row)
         day += timedelta(days=1)

@@ -1,7 +1,9 @@
 """Derived tables kept up to date at ingest: hourly and daily figures for charts and reports.
 
-`apply_rollups` runs inside the store's write transaction for every batch. The table of
-metric and event names the features send lives here (NAMES), so aligning them is one edit.
+`apply_rollups` runs inside the store's write transaction for every batch. The wire names
+read here come from the vocabulary (protocol/words.py), looked up at import: a name dropped
+from it stops central at start-up instead of silently emptying a figure. The names of the
+figures central derives (ROLLUP_*) are its own, declared here once.
 """
 from __future__ import annotations
 
@@ -12,38 +14,46 @@ from functools import lru_cache
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from protocol.vocabulary import EVENTS, METRICS, value_problem
+
 DEFAULT_TZ = "Asia/Ho_Chi_Minh"
 
-# What each feature sends (docs/printing.md, docs/scanning.md, docs/wifi.md, docs/protocol.md).
-NAMES = {
-    "print_state": "print.state", "print_reasons": "print.reasons",
-    "print_held": "print.queue.held", "print_pending": "print.queue.pending",
-    "scan_state": "scan.state", "scan_queue": "scan.queue",
-    "wifi_clients": "wifi.clients", "wifi_unique_today": "wifi.unique.today",
-    "outbox_rows": "outbox.rows", "disk_free_pct": "sys.disk_free_pct",
-    "disk_free_mb": "sys.disk_free_mb", "uptime_s": "sys.uptime_s",
-    "ev_print_completed": "print.job_completed", "ev_print_failed": "print.job_failed",
-    "ev_copy_completed": "copy.completed", "ev_scan_completed": "scan.completed",
-    "ev_scan_failed": "scan.failed", "ev_help": "help.requested", "ev_help_ack": "help.acknowledged",
-    "ev_help_closed": "help.closed",
-    "ev_wifi_daily": "wifi.daily",
-}
-N = NAMES
+WIFI_CLIENTS = METRICS["wifi.clients"].name
+WIFI_UNIQUE_TODAY = METRICS["wifi.unique.today"].name
+PRINT_COMPLETED = EVENTS["print.job_completed"].type
+PRINT_FAILED = EVENTS["print.job_failed"].type
+COPY_COMPLETED = EVENTS["copy.completed"].type
+SCAN_COMPLETED = EVENTS["scan.completed"].type
+SCAN_FAILED = EVENTS["scan.failed"].type
+HELP_REQUESTED = EVENTS["help.requested"].type
+HELP_ACKNOWLEDGED = EVENTS["help.acknowledged"].type
+HELP_CLOSED = EVENTS["help.closed"].type
+WIFI_DAILY = EVENTS["wifi.daily"].type
+
+# Figures central derives (the `metric` column of rollup_hourly and rollup_daily).
+PRINT_JOBS, PRINT_PAGES, PRINT_FAILS = "print.jobs", "print.pages", "print.failed"
+COPY_JOBS, COPY_PAGES = "copy.jobs", "copy.pages"
+SCAN_JOBS, SCAN_PAGES, SCAN_FAILS = "scan.jobs", "scan.pages", "scan.failed"
+HELP_REQUESTS = "help.requests"
+WIFI_PEAK = WIFI_CLIENTS  # the most clients seen in the hour or day
+WIFI_UNIQUE_LIVE = "wifi.unique_live"  # the largest live count of the day
+WIFI_UNIQUE, WIFI_SESSIONS, WIFI_DWELL_P50 = "wifi.unique", "wifi.sessions", "wifi.dwell_p50_s"
+ONLINE_MINUTES, ONLINE_MASK = "online.minutes", "online.mask"
 
 # event type -> [(rollup metric, data key or None for a count)]; all summed per hour and day.
 EVENT_SUMS = {
-    N["ev_print_completed"]: [("print.jobs", None), ("print.pages", "pages")],
-    N["ev_print_failed"]: [("print.failed", None)],
-    N["ev_copy_completed"]: [("copy.jobs", None), ("copy.pages", "pages")],
-    N["ev_scan_completed"]: [("scan.jobs", None), ("scan.pages", "pages")],
-    N["ev_scan_failed"]: [("scan.failed", None)],
-    N["ev_help"]: [("help.requests", None)],
+    PRINT_COMPLETED: [(PRINT_JOBS, None), (PRINT_PAGES, "pages")],
+    PRINT_FAILED: [(PRINT_FAILS, None)],
+    COPY_COMPLETED: [(COPY_JOBS, None), (COPY_PAGES, "pages")],
+    SCAN_COMPLETED: [(SCAN_JOBS, None), (SCAN_PAGES, "pages")],
+    SCAN_FAILED: [(SCAN_FAILS, None)],
+    HELP_REQUESTED: [(HELP_REQUESTS, None)],
 }
 # wifi.daily data key -> daily rollup metric (the edge's own figures for one local day).
-WIFI_DAILY = {"unique_devices": "wifi.unique", "sessions": "wifi.sessions",
-              "dwell_p50_s": "wifi.dwell_p50_s"}
-SERIES_METRICS = ("print.pages", "print.jobs", "copy.jobs", "copy.pages", "scan.jobs",
-                  "scan.pages", "help.requests", "wifi.clients", "online.minutes")
+WIFI_DAILY_KEYS = {"unique_devices": WIFI_UNIQUE, "sessions": WIFI_SESSIONS,
+                   "dwell_p50_s": WIFI_DWELL_P50}
+SERIES_METRICS = (PRINT_PAGES, PRINT_JOBS, COPY_JOBS, COPY_PAGES, SCAN_JOBS, SCAN_PAGES,
+                  HELP_REQUESTS, WIFI_PEAK, ONLINE_MINUTES)
 
 # Central's store creates these tables in its migrations (central/store.py MIGRATIONS).
 SCHEMA = """
@@ -136,19 +146,19 @@ def _both(db, house, metric, hour, day, value, how) -> None:
 
 
 def _telemetry(db, msg, ts: int, hour: int, day: str) -> None:
-    clients = _number(msg.metrics.get(N["wifi_clients"]))
+    clients = _number(msg.metrics.get(WIFI_CLIENTS))
     if clients is not None:
-        _both(db, msg.house, "wifi.clients", hour, day, clients, "max")
-    unique = _number(msg.metrics.get(N["wifi_unique_today"]))
+        _both(db, msg.house, WIFI_PEAK, hour, day, clients, "max")
+    unique = _number(msg.metrics.get(WIFI_UNIQUE_TODAY))
     if unique is not None:
-        _add(db, "rollup_daily", "day", msg.house, "wifi.unique_live", day, unique, "max")
+        _add(db, "rollup_daily", "day", msg.house, WIFI_UNIQUE_LIVE, day, unique, "max")
     # Online time: one bit per minute of the hour that saw a sample, counted once.
     minute = (ts // 60_000) % 60
-    row = db.execute("SELECT value FROM rollup_hourly WHERE house = ? AND metric = 'online.mask' "
-                     "AND hour = ?", (msg.house, hour)).fetchone()
+    row = db.execute("SELECT value FROM rollup_hourly WHERE house = ? AND metric = ? "
+                     "AND hour = ?", (msg.house, ONLINE_MASK, hour)).fetchone()
     if row is None or not (int(row[0]) >> minute) & 1:
-        _add(db, "rollup_hourly", "hour", msg.house, "online.mask", hour, 1 << minute, "or")
-        _both(db, msg.house, "online.minutes", hour, day, 1, "sum")
+        _add(db, "rollup_hourly", "hour", msg.house, ONLINE_MASK, hour, 1 << minute, "or")
+        _both(db, msg.house, ONLINE_MINUTES, hour, day, 1, "sum")
 
 
 def _event(db, msg, ts: int, hour: int, day: str, recv_ts: int) -> None:
@@ -156,27 +166,19 @@ def _event(db, msg, ts: int, hour: int, day: str, recv_ts: int) -> None:
         value = 1 if key is None else _number(msg.data.get(key))
         if value:
             _both(db, msg.house, metric, hour, day, value, "sum")
-    if msg.type == N["ev_help"]:
+    if msg.type == HELP_REQUESTED:
         request = msg.data.get("request")  # the house's own number, echoed in help_ack
         db.execute("INSERT OR IGNORE INTO help_requests (house, seq, ts, recv_ts, request) "
                    "VALUES (?,?,?,?,?)", (msg.house, msg.seq, ts, recv_ts,
                                           request if isinstance(request, int) else None))
-    elif msg.type in (N["ev_help_ack"], N["ev_help_closed"]):  # answered or over at the house
-        who = "house" if msg.type == N["ev_help_ack"] else "closed"
+    elif msg.type in (HELP_ACKNOWLEDGED, HELP_CLOSED):  # answered or over at the house
+        who = "house" if msg.type == HELP_ACKNOWLEDGED else "closed"
         db.execute("UPDATE help_requests SET acked_ts = ?, acked_by = ? "
                    "WHERE house = ? AND acked_ts IS NULL AND ts <= ?", (ts, who, msg.house, ts))
-    elif msg.type == N["ev_wifi_daily"]:
+    elif msg.type == WIFI_DAILY:
         wday = msg.data.get("day")
-        wday = wday if isinstance(wday, str) and _is_date(wday) else day
-        for key, metric in WIFI_DAILY.items():
+        wday = day if value_problem(EVENTS[WIFI_DAILY].data["day"], wday) else wday
+        for key, metric in WIFI_DAILY_KEYS.items():
             value = _number(msg.data.get(key))
             if value is not None:
                 _add(db, "rollup_daily", "day", msg.house, metric, wday, value, "last")
-
-
-def _is_date(text: str) -> bool:
-    try:
-        datetime.strptime(text, "%Y-%m-%d")
-    except ValueError:
-        return False
-    return True

@@ -20,6 +20,8 @@ from urllib.parse import parse_qs
 
 from common.httpserve import ServeLimits, WsgiServer, read_body, request_headers
 
+from protocol.vocabulary import COMMANDS, command_args_problems
+
 from . import i18n, pages, queries, reports
 from .access import Access, HttpError, Request
 from .queries import BadRequest
@@ -29,7 +31,7 @@ log = logging.getLogger(__name__)
 MAX_BODY = 64 * 1024
 STATIC = {"app.js": "text/javascript; charset=utf-8", "style.css": "text/css; charset=utf-8",
           "house.js": "text/javascript; charset=utf-8"}
-COMMANDS = frozenset({"ping", "help_ack", "release_job", "cancel_job", "resend", "rescan_devices"})
+HELP_ACK = COMMANDS["help_ack"].name
 
 
 @dataclass
@@ -312,26 +314,24 @@ class Web:
             return reply({"error": "central is busy storing; try again in a moment"},
                          HTTPStatus.SERVICE_UNAVAILABLE)
         # Naming the request keeps an old acknowledgement from answering a newer call.
-        req_id = self.deps.send_command(house, "help_ack",
+        req_id = self.deps.send_command(house, HELP_ACK,
                                         {} if request is None else {"request": request})
         log.info("HELP at %s acknowledged from the dashboard", house)
         return reply({"house": house, "acknowledged": count, "req_id": req_id})
 
     def api_command(self, req):
+        """Any command of the vocabulary, its arguments checked before it is sent."""
         try:
             body = json.loads(req.body or b"{}")
         except json.JSONDecodeError:
             raise BadRequest("body must be JSON: {\"name\": …, \"args\": {…}}") from None
-        name, args = body.get("name") if isinstance(body, dict) else None, body.get("args", {})
-        if name not in COMMANDS:
-            raise BadRequest(f"unknown command; allowed: {', '.join(sorted(COMMANDS))}")
-        if not isinstance(args, dict):
-            raise BadRequest("args must be an object")
-        import protocol
-        try:
-            protocol.check_data(args, "args")
-        except protocol.PayloadError as exc:
-            raise BadRequest(str(exc)) from None
+        if not isinstance(body, dict) or not isinstance(body.get("args", {}), dict):
+            raise BadRequest("body must be {\"name\": …, \"args\": {…}}")
+        name, args = body.get("name"), body.get("args", {})
+        problems = command_args_problems(name, args)
+        if problems:
+            return reply({"error": "; ".join(problems), "problems": problems},
+                         HTTPStatus.BAD_REQUEST)
         req_id = self.deps.send_command(req.params["house"], name, args)
         return reply({"house": req.params["house"], "name": name, "req_id": req_id},
                      HTTPStatus.ACCEPTED)

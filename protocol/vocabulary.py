@@ -1,172 +1,150 @@
 """The contract's words: every command, metric and event type, declared once with its types.
 
-Edge routes commands by this table, central sends only these, and both check values
-against it. docs/protocol.md shows the same tables (a test keeps them equal).
-Standard library only.
+Edge routes commands by COMMANDS, central sends only these, and both check values against
+the tables (declared in protocol/words.py, shown in docs/protocol.md).
 Pure: standard library only.
 """
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass, field
+import re
+from datetime import date
 from typing import Any, Mapping
 
-from .bounds import MAC_LIKE, MAX_LIST, MAX_STRING
+from .bounds import MAC_LIKE, MAX_LIST
+from .words import (COMMANDS, EVENTS, KEYWORD_MAX, MAX_INT, METRICS, CommandSpec, EventSpec,
+                    MetricSpec, Value)
 
-MAX_INT = 2**53 - 1  # the largest integer every JSON reader keeps exact (and SQLite holds)
+__all__ = ["COMMANDS", "EVENTS", "KEYWORD_MAX", "MAX_INT", "METRICS", "CommandSpec",
+           "EventSpec", "MetricSpec", "Value", "command_args_problems", "describe",
+           "event_problems", "metric_problem", "value_problem"]
 
-
-@dataclass(frozen=True)
-class Value:
-    """The type and range of one value: a metric, an event's data key or a command argument.
-
-    type: "int" (never bool), "number" (int or float), "str", "bool", "keywords" (a list of
-    short lower-case keywords) or "any" (checked only by the contract's generic bounds).
-    """
-
-    type: str
-    min: float | None = None
-    max: float | None = None
-    choices: tuple[str, ...] = ()
-    max_len: int = MAX_STRING  # characters of a str, items of a keywords list
-    required: bool = False  # command arguments and event data keys only
+# IPP keywords (RFC 8011 5.1.4) may carry "." (vendor reasons such as com.apple.print-…).
+KEYWORD = re.compile(r"[A-Za-z0-9._-]{1,%d}" % KEYWORD_MAX)  # fullmatch: no trailing newline
+DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
 
 
-def _in_range(value: float, spec: Value) -> bool:
-    return (spec.min is None or value >= spec.min) and (spec.max is None or value <= spec.max)
+def _number_problem(spec: Value, value: Any) -> str:
+    whole = spec.type == "int"
+    if isinstance(value, bool) or not isinstance(value, int if whole else (int, float)):
+        return "expected an integer" if whole else "expected a number"
+    if isinstance(value, float) and not math.isfinite(value):
+        return "expected a finite number"
+    if abs(value) > MAX_INT:
+        return "number out of range"
+    if (spec.min is not None and value < spec.min) or (spec.max is not None and value > spec.max):
+        return "out of range: expected " + describe(spec)
+    return ""
+
+
+def _word_problem(value: Any) -> str:
+    if not isinstance(value, str) or not KEYWORD.fullmatch(value):
+        return f"expected a keyword (letters, digits, - _ ., at most {KEYWORD_MAX})"
+    return "privacy: looks like a MAC address" if MAC_LIKE.search(value) else ""
+
+
+def _text_problem(spec: Value, value: Any) -> str:
+    if not isinstance(value, str):
+        return "expected a string"
+    if len(value) > spec.max_len:
+        return f"longer than {spec.max_len} characters"
+    return "privacy: looks like a MAC address" if MAC_LIKE.search(value) else ""
+
+
+def _list_problem(spec: Value, value: Any) -> str:
+    most = min(spec.max_len, MAX_LIST)
+    if not isinstance(value, list) or len(value) > most:
+        return f"expected a list of at most {most} keywords"
+    return next((problem for item in value if (problem := _word_problem(item))), "")
+
+
+def _counts_problem(value: Any) -> str:
+    if not isinstance(value, dict) or len(value) > MAX_LIST:
+        return f"expected an object of at most {MAX_LIST} counts"
+    for key, count in value.items():
+        if _word_problem(key) or _number_problem(Value("int", 0), count):
+            return "expected keyword: integer ≥ 0"
+    return ""
+
+
+def describe(spec: Value) -> str:
+    """The type and range in a few words ("int ≥ 0", "number 0..100", "keywords ≤ 32")."""
+    words = {"str": f"text ≤ {spec.max_len}", "keywords": f"keywords ≤ {spec.max_len}"}
+    text = " | ".join(spec.choices) if spec.choices else words.get(spec.type, spec.type)
+    low, high = spec.min, None if spec.max == MAX_INT else spec.max
+    if low is not None and high is not None:
+        text += f" {low:g}..{high:g}"
+    elif low is not None:
+        text += f" ≥ {low:g}"
+    elif high is not None:
+        text += f" ≤ {high:g}"
+    return text + (" or null" if spec.nullable else "")
+
+
+def _is_day(text: str) -> bool:
+    try:
+        date.fromisoformat(text)
+    except ValueError:
+        return False
+    return True
 
 
 def value_problem(spec: Value, value: Any) -> str:
-    """Why `value` does not fit `spec` ("" when it does)."""
+    """Why `value` does not fit `spec` ("" when it does). Never raises, whatever `value` is."""
     kind = spec.type
+    if value is None and spec.nullable:
+        return ""
     if kind == "any":
         return ""
     if kind == "bool":
         return "" if isinstance(value, bool) else "expected true or false"
     if kind in ("int", "number"):
-        ok_type = isinstance(value, int) or (kind == "number" and isinstance(value, float))
-        if isinstance(value, bool) or not ok_type:
-            return f"expected {'an integer' if kind == 'int' else 'a number'}"
-        if isinstance(value, float) and not math.isfinite(value):
-            return "expected a finite number"
-        if isinstance(value, int) and abs(value) > MAX_INT:
-            return "integer out of range"
-        return "" if _in_range(value, spec) else f"out of range {spec.min}..{spec.max}"
-    if kind == "str":
-        if not isinstance(value, str):
-            return "expected a string"
-        if len(value) > spec.max_len:
-            return f"longer than {spec.max_len} characters"
-        if spec.choices and value not in spec.choices:
+        return _number_problem(spec, value)
+    if kind in ("str", "keyword"):
+        problem = _word_problem(value) if kind == "keyword" else _text_problem(spec, value)
+        if not problem and spec.choices and value not in spec.choices:
             return "expected one of " + "|".join(spec.choices)
-        return "privacy: looks like a MAC address" if MAC_LIKE.search(value) else ""
+        return problem
     if kind == "keywords":
-        if not isinstance(value, list) or len(value) > min(spec.max_len, MAX_LIST):
-            return f"expected a list of at most {min(spec.max_len, MAX_LIST)} keywords"
-        if not all(isinstance(v, str) and KEYWORD_MAX >= len(v) > 0 and v.isascii()
-                   and v.replace("-", "").replace("_", "").isalnum() for v in value):
-            return f"expected keywords of at most {KEYWORD_MAX} characters"
-        return ""
+        return _list_problem(spec, value)
+    if kind == "date":
+        return "" if isinstance(value, str) and DATE.fullmatch(value) and _is_day(value) \
+            else "expected a date YYYY-MM-DD"
+    if kind == "counts":
+        return _counts_problem(value)
     return f"unknown value type {kind}"
 
 
-KEYWORD_MAX = 64
-
-# ----- commands ------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class CommandSpec:
-    """A command central may send to a house; `owner` is the edge part that implements it."""
-
-    name: str
-    owner: str  # "agent", "printing", "scanning", "wifi", "help"
-    args: Mapping[str, Value] = field(default_factory=dict)
-    text: str = ""
-
-
-JOB_ID = Value("int", 1, MAX_INT, required=True)
-
-COMMANDS: dict[str, CommandSpec] = {c.name: c for c in (
-    CommandSpec("ping", "agent", text="the agent's status: version, outbox, features"),
-    CommandSpec("press", "agent", {
-        "button": Value("str", choices=("print", "scan", "copy", "help"), required=True),
-        "seconds": Value("number", 0, 30)}, "press a panel button remotely"),
-    CommandSpec("resend", "agent", {
-        "from": Value("int", 1, MAX_INT, required=True),
-        "to": Value("int", 1, MAX_INT, required=True)}, "send outbox rows from..to again"),
-    CommandSpec("rescan_devices", "agent",
-                text="look for the printer and the scanner again (after re-plugging)"),
-    CommandSpec("release_job", "printing", {"job": JOB_ID},
-                text="print one held job of this house's queue"),
-    CommandSpec("cancel_job", "printing", {"job": JOB_ID},
-                text="cancel one held or pending job of this house's queue"),
-    CommandSpec("print_status", "printing",
-                text="the printer's state and the queue's jobs (no titles, no user names)"),
-    CommandSpec("scan_cancel", "scanning", text="cancel the running or waiting scan"),
-    CommandSpec("scan_status", "scanning", text="the scanner's state and queue"),
-    CommandSpec("wifi_status", "wifi", text="Wi-Fi users now and today, sources down"),
-    CommandSpec("help_ack", "help", {"request": Value("int", 0, MAX_INT)},
-                text="acknowledge the house's open HELP request"),
-)}
-
-
-def command_args_problems(name: str, args: Mapping[str, Any]) -> list[str]:
+def command_args_problems(name: Any, args: Mapping[str, Any]) -> list[str]:
     """Every problem with a command's name and arguments (empty when it may be sent)."""
-    spec = COMMANDS.get(name)
+    spec = COMMANDS.get(name) if isinstance(name, str) else None
     if spec is None:
-        return [f"unknown command {name!r}"]
+        return [f"unknown command; known: {', '.join(sorted(COMMANDS))}"]
     out = [f"{key}: not an argument of {name}" for key in args if key not in spec.args]
     for key, value_spec in spec.args.items():
         if key not in args:
             if value_spec.required:
                 out.append(f"{key}: required")
-            continue
-        problem = value_problem(value_spec, args[key])
-        if problem:
+        elif problem := value_problem(value_spec, args[key]):
             out.append(f"{key}: {problem}")
     return out
 
-# ----- metrics and events --------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class MetricSpec:
-    """A telemetry metric: `kind` is "counter" (cumulative, never decreasing within a boot),
-    "gauge" (a reading) or "info" (a word or keywords); unit as in Prometheus (seconds,
-    bytes, ratio, ...) or "" for a plain count."""
-
-    name: str
-    kind: str
-    value: Value
-    unit: str = ""
-    text: str = ""
-
-
-@dataclass(frozen=True)
-class EventSpec:
-    """An event type and the keys its data may carry."""
-
-    type: str
-    data: Mapping[str, Value] = field(default_factory=dict)
-    text: str = ""
-
-
-METRICS: dict[str, MetricSpec] = {}  # filled in next, one entry per metric the edge sends
-EVENTS: dict[str, EventSpec] = {}  # filled in next, one entry per event type
-
 
 def metric_problem(name: str, value: Any) -> str:
-    """Why a known metric's value is wrong ("" when it fits, or when the name is unknown)."""
+    """Why a known metric's value is wrong ("" when it fits, or when the name is unknown:
+    a newer edge may send more)."""
     spec = METRICS.get(name)
     return value_problem(spec.value, value) if spec else ""
 
 
 def event_problems(event_type: str, data: Mapping[str, Any]) -> list[str]:
-    """Every problem with a known event's data (empty when it fits or the type is unknown)."""
+    """Every problem with a known event's data (empty when it fits or the type is unknown).
+    Keys the vocabulary does not declare are left to the contract's generic bounds."""
     spec = EVENTS.get(event_type)
     if spec is None:
         return []
+    if not isinstance(data, Mapping):
+        return ["data: expected an object"]
     out = []
     for key, value_spec in spec.data.items():
         if key not in data:

@@ -114,6 +114,12 @@ def client(dashboard):
 
 
 @pytest.fixture
+def client_for():
+    """A client for a central started with make_central."""
+    return lambda app: Client(f"http://127.0.0.1:{app.web.port}")
+
+
+@pytest.fixture
 def houses(broker):
     """Make scripted houses on the test broker; they disconnect after the test."""
     made = []

@@ -1,6 +1,7 @@
 """Alert decisions with hysteresis: plain values in, raised and cleared tracks out."""
 from __future__ import annotations
 
+import protocol
 from central import alerts
 from central.alerts import Rules
 
@@ -128,3 +129,15 @@ def test_alert_text_names_the_reason_in_plain_vietnamese_and_english():
 def test_offline_text_says_how_long_and_the_likely_cause():
     track = alerts.Track("house-01", "house.offline", 0, {"cause": "stopped"}, 1)
     assert alerts.describe(track, "vi", 25 * MIN) == "house-01: mất kết nối 25 phút (dịch vụ đã dừng)"
+
+
+def test_an_alert_with_many_long_reasons_is_shortened_and_still_published():
+    tracks = {}
+    reasons = [f"com.vendor.{'x' * 40}-{i}-error" for i in range(32)]
+    run(tracks, card(printer={"state": "stopped", "reasons": reasons}), 0)
+    up, _ = run(tracks, card(printer={"state": "stopped", "reasons": reasons}), 10 * MIN)
+    item = alerts.as_dict(up[0], 10 * MIN)
+    assert len(item["text"]) <= protocol.MAX_STRING and item["text"].endswith("…")
+    payload = protocol.build_central_alerts(protocol.CentralAlerts(10 * MIN, (protocol.AlertItem(
+        item["house"], item["kind"], item["since"], item["text"], item["text_en"]),)))
+    assert len(protocol.parse_central_alerts(payload).alerts) == 1

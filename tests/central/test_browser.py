@@ -43,7 +43,7 @@ def ten_houses(houses):
                                 "scan.state": "ready", "wifi.clients": 3})
     made["house-07"].offline("stopped")
     made["house-09"].offline("lost")
-    made["house-05"].event("help.requested", {"button": "help"})
+    made["house-05"].event("help.requested", {"request": 1})
     return made
 
 
@@ -93,7 +93,7 @@ def test_staff_see_every_house_switch_language_and_acknowledge_help(dashboard, c
 def test_house_page_shows_svg_charts_on_a_phone_screen(dashboard, client, houses, browser):
     house = houses("house-01")
     house.online()
-    house.event("print.job_completed", {"pages": 4})
+    house.event("print.job_completed", {"job": 4, "pages": 4})
     client.login("viewer")
     wait_for(lambda: client.get("/api/houses/house-01").status == 200
              and client.get("/api/houses/house-01").json()["today"]["pages"] == 4, 15,

@@ -8,6 +8,7 @@ import pytest
 
 import protocol
 from harness.procs import wait_for
+from protocol.vocabulary import COMMANDS
 
 PROTECTED = ["/", "/api/houses", "/api/houses/house-01", "/api/alerts", "/metrics",
              "/api/houses/house-01/series?metric=print.pages", "/api/report.csv",
@@ -107,6 +108,55 @@ def test_commands_outside_the_allowed_list_are_refused(client, houses):
     assert house.commands.get(timeout=10)[0].endswith("/cmd/ping")
 
 
+# The least each command needs; a test below keeps this in step with the vocabulary.
+SAMPLE_ARGS = {"press": {"button": "print", "seconds": 0.2}, "resend": {"from": 1, "to": 2},
+               "release_job": {"job": 12}, "cancel_job": {"job": 12}, "help_ack": {"request": 3}}
+
+
+def test_every_command_of_the_vocabulary_can_be_sent_from_the_api(client, houses):
+    house = houses("house-01")
+    house.online()
+    client.login("operator")
+    wait_for(lambda: client.get("/api/houses/house-01").status == 200, 10, what="house known")
+    assert set(SAMPLE_ARGS) <= set(COMMANDS)
+    for name in COMMANDS:
+        reply = client.post("/api/houses/house-01/commands",
+                            {"name": name, "args": SAMPLE_ARGS.get(name, {})})
+        assert reply.status == 202, (name, reply.json())
+        topic, payload = house.commands.get(timeout=10)
+        assert topic.endswith(f"/cmd/{name}")
+        assert protocol.parse_command(name, payload).args == SAMPLE_ARGS.get(name, {})
+
+
+@pytest.mark.parametrize("body, problems", [
+    ({"name": "release_job", "args": {"job": "12"}}, ["job: expected an integer"]),
+    ({"name": "release_job"}, ["job: required"]),
+    ({"name": "cancel_job", "args": {"job": 0, "why": "x"}},
+     ["why: not an argument of cancel_job", "job: out of range: expected int ≥ 1"]),
+    ({"name": "press", "args": {"button": "reboot"}},
+     ["button: expected one of print|scan|copy|help"]),
+    ({"name": "resend", "args": {"from": 1, "to": 10**20}}, ["to: number out of range"]),
+])
+def test_command_arguments_are_checked_before_anything_is_sent(client, houses, body, problems):
+    house = houses("house-01")
+    house.online()
+    client.login("operator")
+    wait_for(lambda: client.get("/api/houses/house-01").status == 200, 10, what="house known")
+    reply = client.post("/api/houses/house-01/commands", body)
+    assert reply.status == 400 and reply.json()["problems"] == problems
+    with pytest.raises(queue.Empty):
+        house.commands.get(timeout=0.5)
+
+
+def test_a_command_body_that_is_not_an_object_gets_a_400(client, houses):
+    houses("house-01").online()
+    client.login("operator")
+    wait_for(lambda: client.get("/api/houses/house-01").status == 200, 10, what="house known")
+    for body in ([1, 2], {"name": "ping", "args": [1]}, "ping"):
+        reply = client.post("/api/houses/house-01/commands", body)
+        assert reply.status == 400 and reply.json()["error"]
+
+
 def test_basic_auth_reads_but_cannot_act(client, houses):
     import base64
     houses("house-01").online()
@@ -158,10 +208,11 @@ def test_house_card_shows_printer_reasons_queue_scanner_and_wifi(client, houses)
 def test_today_figures_count_pages_scans_and_copies(client, houses):
     house = houses("house-01")
     house.online()
-    for pages in (3, 4):
-        house.event("print.job_completed", {"pages": pages})
-    house.event("scan.completed", {"pages": 2, "bytes": 1000, "seconds": 3})
-    house.event("copy.completed", {"pages": 1})
+    for job, pages in ((11, 3), (12, 4)):
+        house.event("print.job_completed", {"job": job, "pages": pages})
+    house.event("scan.completed", {"purpose": "scan", "preset": "default", "pages": 2,
+                                   "bytes": 1000, "seconds": 3})
+    house.event("copy.completed", {"pages": 1, "copy_id": "a1b2c3"})
     client.login("viewer")
     card = stored(client, "house-01", lambda h: h["today"]["copies"] == 1, "figures")
     assert card["today"]["pages"] == 7 and card["today"]["scans"] == 1
@@ -170,7 +221,7 @@ def test_today_figures_count_pages_scans_and_copies(client, houses):
 def test_series_gives_hourly_buckets_with_zeros(client, houses):
     house = houses("house-01")
     house.online()
-    house.event("print.job_completed", {"pages": 5})
+    house.event("print.job_completed", {"job": 5, "pages": 5})
     client.login("viewer")
     stored(client, "house-01", lambda h: h["today"]["pages"] == 5, "figures")
     points = client.get("/api/houses/house-01/series?metric=print.pages").json()["points"]
@@ -220,6 +271,7 @@ def test_metrics_are_in_prometheus_text_format(client, houses):
     stored(client, "house-01", lambda h: h["metrics"].get("sys.load1") == 0.5, "telemetry")
     text = client.get("/metrics").body.decode()
     assert 'culturehouse_sys_load1{house="house-01"} 0.5' in text
+    assert "# HELP culturehouse_sys_load1 load average over one minute" in text
     assert "# TYPE culturehouse_print_jobs_total counter" in text
     assert 'culturehouse_print_state{house="house-01",state="idle"} 1' in text
     assert 'culturehouse_house_online{house="house-01"} 1' in text
@@ -237,8 +289,8 @@ def test_unknown_keys_in_the_json_body_of_a_command_are_refused(client, houses):
 def test_report_csv_has_one_row_per_house_per_day(client, houses):
     house = houses("house-01")
     house.online()
-    house.event("print.job_completed", {"pages": 2})
-    house.event("help.requested", {})
+    house.event("print.job_completed", {"job": 2, "pages": 2})
+    house.event("help.requested", {"request": 1})
     client.login("viewer")
     stored(client, "house-01", lambda h: h["today"]["pages"] == 2, "figures")
     lines = client.get("/api/report.csv").body.decode().splitlines()

@@ -3,10 +3,12 @@ from __future__ import annotations
 
 import json
 import os
+import sqlite3
 import zlib
 
 import pytest
 
+from central.collector import stand_in, vocabulary_problem
 from central.store import Received, Store
 import protocol
 from harness.procs import wait_for
@@ -74,6 +76,41 @@ def test_a_history_batch_is_stored_row_by_row_and_acknowledged(tmp_path, broker,
              what="an ack for the whole batch")
     assert stored_seqs(tmp_path / "central.sqlite", "house-01") == list(range(1, 61))
     house.close()
+
+
+def test_a_wrongly_typed_row_in_a_history_batch_is_rejected_alone_and_the_ack_covers_it(
+        tmp_path, broker, collector):
+    house = WireClient(broker.port)
+    house.subscribe(T.ack("house-01"))
+    rows = [tele(s) for s in range(1, 11)]
+    rows[3] = protocol.Telemetry("house-01", BOOT, 4, rows[3].ts, {"sys.uptime_s": "abc"})
+    rows[6] = protocol.Telemetry("house-01", BOOT, 7, rows[6].ts, {"print.reasons": "x"},
+                                 upto=8)
+    del rows[7]  # seq 8 is part of the roll-up at 7
+    rows[8] = protocol.Event("house-01", BOOT, 10, rows[8].ts, "help.requested", {"request": 0})
+    house.publish(T.history("house-01"), protocol.build_history("house-01", rows))
+    wait_for(lambda: [protocol.parse_ack(p).seq for p in house.on("/ack")].count(10), 15,
+             what="an ack for the whole batch")
+    assert collector.rejected["bad_value"] == 3
+    con = sqlite3.connect(tmp_path / "central.sqlite")
+    stored = {seq: (kind, type_, json.loads(body), upto) for seq, kind, type_, body, upto in
+              con.execute("SELECT seq, kind, type, body, upto FROM messages")}
+    con.close()
+    assert sorted(stored) == [1, 2, 3, 4, 5, 6, 7, 9, 10]
+    assert stored[4][:2] == ("event", "ingest.rejected") and "abc" not in json.dumps(stored[4])
+    assert stored[7] == ("telemetry", None, {}, 8)  # a roll-up keeps what it stands for
+    assert stored[10][2]["problem"] == "help.requested: request: out of range: expected int ≥ 1"
+    assert stored[5][2] == {"a.total": 5}
+    house.close()
+
+
+def test_only_known_names_with_wrong_values_are_problems():
+    assert vocabulary_problem(tele(1)) == ""  # a.total: not in the vocabulary
+    bad = protocol.Telemetry("house-01", BOOT, 2, 1, {"sys.load1": 0.2, "wifi.clients": "7"})
+    assert vocabulary_problem(bad) == "wifi.clients: expected an integer"
+    assert vocabulary_problem(status(1)) == ""
+    replaced = stand_in(bad, "bad_value", "wifi.clients: expected an integer")
+    assert (replaced.seq, replaced.ts, replaced.type) == (2, 1, "ingest.rejected")
 
 
 # ----- the store's watermark and clocks (plain values, a real SQLite file) ---------------
