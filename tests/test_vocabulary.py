@@ -39,7 +39,7 @@ from harness.fakehostapd import FakeHostapd
 from harness.procs import wait_for
 from protocol.vocabulary import (COMMANDS, EVENTS, MAX_INT, METRICS, Value, command_args_problems,
                                  describe, event_problems, metric_problem, value_problem)
-from tests.printing.rig import (LoopAgent, cups_conn, make_pdf, now, set_paper, submit_held,
+from harness.printrig import (LoopAgent, cups_conn, make_pdf, now, set_paper, submit_held,
                                 wait_queue_ready)
 from tests.scanning.driver import ScanAgent
 
@@ -312,6 +312,7 @@ def test_the_print_feature_emits_only_declared_words(tmp_path, cupsd):
     assert undeclared(agent.events, samples) == []
 
 
+@pytest.mark.integration  # drives the feature on its real backend
 def test_the_scan_feature_emits_only_declared_words(tmp_path):
     agent = ScanAgent(tmp_path, {}, printer=True).start()
     samples = []
@@ -334,6 +335,7 @@ def test_the_scan_feature_emits_only_declared_words(tmp_path):
     assert undeclared(agent.events, samples) == []
 
 
+@pytest.mark.integration  # drives the feature on its real backend
 def test_the_wifi_feature_emits_only_declared_words(tmp_path):
     sockets = Path(tempfile.mkdtemp(prefix="chv-"))  # UNIX socket paths are short
     (sockets / "ctrl").mkdir()
@@ -377,12 +379,13 @@ def test_the_wifi_feature_emits_only_declared_words(tmp_path):
     assert undeclared(events, samples) == []
 
 
+@pytest.mark.integration  # drives the feature on its real backend
 def test_the_help_feature_pressed_through_mock_gpio_emits_only_declared_words(tmp_path):
     agent = LoopAgent(tmp_path)
     panel = GpioPanel(PanelConfig(pin_factory="mock", help_button=6, help_light=23),
                       agent.items.put, make_pin_factory("mock"))
     agent.panel = panel
-    feature = HelpFeature(agent.ctx, timeout=1.0)
+    feature = HelpFeature(PanelConfig(help_timeout=1.0), agent.ctx)
     panel.start()
     agent.start(feature)
     samples = []
@@ -403,6 +406,7 @@ def test_the_help_feature_pressed_through_mock_gpio_emits_only_declared_words(tm
     assert undeclared(agent.events, samples) == []
 
 
+@pytest.mark.integration  # drives the feature on its real backend
 def test_what_the_agent_and_its_outbox_add_is_declared(tmp_path):
     cfg = load_table(EdgeConfig, {"house": {"id": "house-01"},
                                   "storage": {"state_dir": str(tmp_path)}})
