@@ -29,13 +29,14 @@ def login(lang: str, error: str = "") -> bytes:
     t = lambda k: escape(i18n.t(lang, k))  # noqa: E731
     other = "en" if lang == "vi" else "vi"
     err = f'<p class="error" role="alert">{escape(error)}</p>' if error else ""
-    body = (f'<header><h1>{t("title")}</h1><a class="lang" href="/login?lang={other}">'
-            f'{t("other_lang")}</a></header><main class="login"><form method="post" '
-            f'action="/login?lang={lang}">{err}<label>{t("user")}<input name="user" id="user" '
-            f'autocomplete="username" required></label><label>{t("password")}<input '
-            f'type="password" name="password" id="password" autocomplete="current-password" '
-            f'required></label><button type="submit" id="login">{t("login")}</button></form></main>')
-    return _shell(lang, i18n.t(lang, "login"), body)
+    body = (f'<header><h1>{t("dashboard.title")}</h1><a class="lang" '
+            f'href="/login?lang={other}">{t("other_language")}</a></header><main class="login">'
+            f'<form method="post" action="/login?lang={lang}">{err}<label>{t("dashboard.user")}'
+            f'<input name="user" id="user" autocomplete="username" required></label><label>'
+            f'{t("dashboard.password")}<input type="password" name="password" id="password" '
+            f'autocomplete="current-password" required></label><button type="submit" id="login">'
+            f'{t("dashboard.login")}</button></form></main>')
+    return _shell(lang, i18n.t(lang, "dashboard.login"), body)
 
 
 def overview(lang: str) -> bytes:
@@ -68,14 +69,16 @@ def house(lang: str, card: dict, db, now_ms: int, fragment: bool = False) -> byt
     t = lambda k: escape(i18n.t(lang, k))  # noqa: E731
     tz_name = stored_timezone(db)
     name = escape(card["name"] or card["house"])
-    state = t("online") if card["online"] else f'{t("offline")} ({t("cause." + card["cause"])})'
+    state = (t("dashboard.online") if card["online"] else
+             f'{t("dashboard.offline")} ({t("cause." + card["cause"])})')
     charts = []
-    for step, days, label in (("hour", 7, "per_hour"), ("day", 30, "per_day")):
+    for step, days, label in (("hour", 7, "dashboard.per_hour"),
+                              ("day", 30, "dashboard.per_day")):
         charts.append(f'<h2>{t(label)}</h2><div class="charts">')
         for metric in CHARTS:
             pts = queries.series(db, card["house"], metric, now_ms - days * 86_400_000, now_ms,
                                  step)
-            charts.append(svg_bars(pts, i18n.t(lang, "m." + metric), tz_name, step == "hour"))
+            charts.append(svg_bars(pts, i18n.t(lang, "metric." + metric), tz_name, step == "hour"))
         charts.append("</div>")
     events = "".join(
         f'<li><time>{datetime.fromtimestamp(e["ts"] / 1000, zone(tz_name)):%d/%m %H:%M}</time> '
@@ -83,24 +86,24 @@ def house(lang: str, card: dict, db, now_ms: int, fragment: bool = False) -> byt
         for e in queries.recent_events(db, card["house"], 30))
     outages = "".join(
         f'<li>{datetime.fromtimestamp(o["start"] / 1000, zone(tz_name)):%d/%m %H:%M} — '
-        f'{t("cause." + o["cause"]) if ("cause." + o["cause"]) in i18n.TEXT["en"] else ""}</li>'
+        f'{t("cause." + o["cause"]) if i18n.known("cause." + o["cause"]) else ""}</li>'
         for o in queries.outages(db, card["house"], now_ms - 30 * 86_400_000))
     p = card["printer"]
     reasons = ", ".join(i18n.reason_words(lang, r) for r in p["reasons"])
-    wifi_now = "—" if card["wifi_now"] is None else escape(str(card["wifi_now"]))
+    scanner = card["scanner"]["state"] or "unknown"
+    wifi = "—" if card["wifi_now"] is None else escape(str(card["wifi_now"]))
     main = (f'<main id="house-main" data-house="{escape(card["house"])}"><section class="card '
             f'{"on" if card["online"] else "off"}"><h2>{name}</h2><div class="state">{state}</div>'
-            f'<dl><dt>{t("printer")}</dt><dd>{t("state." + (p["state"] or "unknown"))}'
-            f'{" — " + escape(reasons) if reasons else ""}</dd><dt>{t("scanner")}</dt><dd>'
-            f'{t("state." + (card["scanner"]["state"] or "unknown"))}</dd><dt>{t("wifi_now")}'
-            f'</dt><dd>{wifi_now}</dd></dl>'
-            f'</section>{"".join(charts)}<h2>{t("events")}</h2><ul class="events">{events}</ul>'
-            f'<h2>{t("outages")}</h2><ul>{outages}</ul></main>')
+            f'<dl><dt>{t("dashboard.printer")}</dt><dd>{t("state." + (p["state"] or "unknown"))}'
+            f'{" — " + escape(reasons) if reasons else ""}</dd><dt>{t("dashboard.scanner")}</dt>'
+            f'<dd>{t("state." + scanner)}</dd><dt>{t("dashboard.wifi_now")}</dt><dd>{wifi}</dd>'
+            f'</dl></section>{"".join(charts)}<h2>{t("dashboard.events")}</h2><ul class="events">'
+            f'{events}</ul><h2>{t("dashboard.outages")}</h2><ul>{outages}</ul></main>')
     if fragment:
         return main.encode()
     other = "en" if lang == "vi" else "vi"
-    head = (f'<header><a href="/" class="back">← {t("back")}</a><h1>{name}</h1>'
-            f'<a class="lang" id="lang" href="?lang={other}">{t("other_lang")}</a></header>')
+    head = (f'<header><a href="/" class="back">← {t("dashboard.back")}</a><h1>{name}</h1>'
+            f'<a class="lang" id="lang" href="?lang={other}">{t("other_language")}</a></header>')
     return _shell(lang, card["name"] or card["house"], head + main, "house.js")
 
 

@@ -221,11 +221,12 @@ class Web:
         except HttpError as exc:
             if exc.status != HTTPStatus.TOO_MANY_REQUESTS:
                 raise
-            status, ctype, body = self.login_page(req, i18n.t(req.lang, "too_many"),
+            status, ctype, body = self.login_page(req, i18n.t(req.lang, "dashboard.too_many"),
                                                   HTTPStatus.TOO_MANY_REQUESTS)
             return status, ctype, body, exc.headers
         if not ok:
-            return self.login_page(req, i18n.t(req.lang, "bad_login"), HTTPStatus.UNAUTHORIZED)
+            return self.login_page(req, i18n.t(req.lang, "dashboard.bad_login"),
+                                   HTTPStatus.UNAUTHORIZED)
         s = self.sessions.create(user, self.cfg.users[user].role, time.monotonic())
         log.info("staff login (%s)", s.role)
         flags = "; HttpOnly; SameSite=Strict; Path=/" + ("; Secure" if self.cfg.web.cookie_secure

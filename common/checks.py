@@ -1,8 +1,9 @@
 """Shared pieces of `culturehouse-edge check` and `culturehouse-central check`.
 
-Check lines (✔/✘/– with the fix to try) and their rendering in Vietnamese or English,
-config loading for a check run, the probes both sides need (broker, disk), and the clock
-line, judged from common/clock.py's reading (the one the agent stamps its rows from).
+Check lines (✔/✘/– with the fix to try) as catalogue phrases, rendered in the house's
+language (common/i18n.py), config loading for a check run, the probes both sides need
+(broker, disk), and the clock line, judged from common/clock.py's reading (the one the
+agent stamps its rows from).
 """
 from __future__ import annotations
 
@@ -16,8 +17,11 @@ import tempfile
 import time
 import tomllib
 from dataclasses import dataclass
+from functools import partial
 from pathlib import Path
-from typing import TextIO
+from typing import Any, TextIO
+
+from . import i18n
 
 from .clock import IMPLAUSIBLE, UNKNOWN, UNSYNCHRONISED, ClockReading, clock_state
 
@@ -26,17 +30,24 @@ MIN_FREE_MB = 200  # an outbox, a day of scans and the journal fit comfortably
 
 @dataclass(frozen=True)
 class CheckLine:
-    """One line of the report; ok is None when the thing was not (or could not be) checked."""
+    """One line of the report, in no language yet; ok is None when the thing was not (or
+    could not be) checked. Details are the system's own words (config problems, errors)."""
 
     key: str
     ok: bool | None
-    what: str
-    fix: str = ""
+    what: i18n.Phrase
+    fix: i18n.Phrase | None = None
     details: tuple[str, ...] = ()
 
 
-def t(lang: str, en: str, vi: str) -> str:
-    return vi if lang == "vi" else en
+def check_line(key: str, ok: bool | None, what: str | tuple[str, str], fix: str = "",
+               details: tuple[str, ...] = (), **params: Any) -> CheckLine:
+    """A line whose what and fix are catalogue keys sharing the same parameters; what may
+    be a pair of keys, the words for ok and the words for not ok."""
+    if isinstance(what, tuple):
+        what = what[0] if ok else what[1]
+    return CheckLine(key, ok, i18n.Phrase(what, params),
+                     i18n.Phrase(fix, params) if fix else None, tuple(details))
 
 
 # ----- rendering (pure) ----------------------------------------------------------------------
@@ -50,23 +61,25 @@ def exit_code(lines: list[CheckLine]) -> int:
 
 
 def render_text(title: str, lines: list[CheckLine], lang: str) -> str:
+    say = partial(i18n.text, lang)
     out = [title, ""]
     for line in lines:
-        out.append(f"{MARK[line.ok]} {line.what}")
+        out.append(f"{MARK[line.ok]} {say(line.what)}")
         out.extend(f"    {d}" for d in line.details)
         if line.fix and line.ok is not True:
-            out.append(f"    → {t(lang, 'try', 'cách sửa')}: {line.fix}")
+            out.append(f"    → {say('check.try')}: {say(line.fix)}")
     failed = sum(line.ok is False for line in lines)
     out.append("")
-    out.append(t(lang, f"{failed} problem(s) to fix." if failed else "All checks passed.",
-                 f"Có {failed} lỗi cần sửa." if failed else "Mọi thứ đều ổn."))
+    out.append(say("check.summary.failed", count=failed) if failed
+               else say("check.summary.passed"))
     return "\n".join(out) + "\n"
 
 
-def render_json(subject: dict, lines: list[CheckLine]) -> str:
+def render_json(subject: dict, lines: list[CheckLine], lang: str) -> str:
     return json.dumps({**subject, "ok": exit_code(lines) == 0, "checks": [
-        {"check": line.key, "status": STATUS[line.ok], "what": line.what, "fix": line.fix,
-         "details": list(line.details)} for line in lines]}, ensure_ascii=False, indent=2) + "\n"
+        {"check": line.key, "status": STATUS[line.ok], "what": i18n.text(lang, line.what),
+         "fix": i18n.text(lang, line.fix) if line.fix else "", "details": list(line.details)}
+        for line in lines]}, ensure_ascii=False, indent=2) + "\n"
 
 
 # ----- config and secrets ---------------------------------------------------------------------
@@ -103,23 +116,20 @@ def guess_language(config_path: Path, section: str, default: str = "vi") -> str:
         lang = table.get(section, {}).get("language", default)
     except (OSError, ValueError, AttributeError):
         return default
-    return lang if lang in ("vi", "en") else default
+    return lang if lang in i18n.LANGS else default
 
 
-def config_failure(path: Path, problems: list[str], lang: str) -> CheckLine:
-    return CheckLine("config", False, t(lang, f"config {path} has {len(problems)} problem(s)",
-                                        f"cấu hình {path} có {len(problems)} lỗi"),
-                     t(lang, f"edit {path}; every key is explained in edge.example.toml",
-                       f"sửa {path}; mọi khóa được giải thích trong edge.example.toml"),
-                     tuple(problems))
+def config_failure(path: Path, problems: list[str], example: str) -> CheckLine:
+    return check_line("config", False, "check.config.invalid", "check.config.invalid.fix",
+                      tuple(problems), path=path, count=len(problems), example=example)
 
 
 # ----- broker -------------------------------------------------------------------------------
 
 @dataclass(frozen=True)
 class BrokerResult:
-    status: str  # "ok", "credentials", "refused", "unreachable", "tls", "timeout"
-    detail: str = ""
+    status: str  # "ok", "credentials", "refused", "unknown_host", "unreachable", "tls", "timeout"
+    detail: str = ""  # the library's or system's own words; for "timeout", the seconds waited
 
 
 def probe_broker(mqtt_cfg, username: str, client_id: str, timeout: float = 8.0) -> BrokerResult:
@@ -138,7 +148,7 @@ def probe_broker(mqtt_cfg, username: str, client_id: str, timeout: float = 8.0) 
             if client.loop(timeout=0.2) not in (mqtt.MQTT_ERR_SUCCESS, mqtt.MQTT_ERR_AGAIN):
                 break
     except socket.gaierror as exc:
-        return BrokerResult("unreachable", f"host name not found: {exc.strerror}")
+        return BrokerResult("unknown_host", exc.strerror)
     except ssl.SSLError as exc:
         return BrokerResult("tls", exc.reason or str(exc))
     except (OSError, ValueError) as exc:
@@ -151,7 +161,7 @@ def probe_broker(mqtt_cfg, username: str, client_id: str, timeout: float = 8.0) 
             pass
     rc = answer.get("rc")
     if rc is None:
-        return BrokerResult("timeout", f"no CONNACK within {timeout:g}s")
+        return BrokerResult("timeout", f"{timeout:g}")
     if not rc.is_failure:
         return BrokerResult("ok")
     if rc.getName() in ("Bad user name or password", "Not authorized"):
@@ -159,42 +169,27 @@ def probe_broker(mqtt_cfg, username: str, client_id: str, timeout: float = 8.0) 
     return BrokerResult("refused", rc.getName())
 
 
-def broker_line(result: BrokerResult, host: str, port: int, user: str, env_file: str,
-                lang: str) -> CheckLine:
-    where = f"{host}:{port}"
-    if result.status == "ok":
-        return CheckLine("broker", True, t(lang, f"broker {where} reachable, user {user} accepted",
-                                           f"máy chủ MQTT {where} kết nối được, "
-                                           f"tài khoản {user} được chấp nhận"))
-    if result.status == "credentials":
-        return CheckLine("broker", False, t(
-            lang, f"broker {where} refused user {user} ({result.detail}): wrong password "
-                  "or unknown user",
-            f"máy chủ MQTT {where} từ chối tài khoản {user} ({result.detail}): sai mật khẩu "
-            "hoặc chưa có tài khoản"), t(
-            lang, f"put CULTUREHOUSE_MQTT_PASSWORD=… from `culturehouse-central add-house "
-                  f"{user}` into {env_file} (run this check with sudo so it can read it), "
-                  "then restart the service",
-            f"ghi CULTUREHOUSE_MQTT_PASSWORD=… (lấy từ `culturehouse-central add-house {user}`) "
-            f"vào {env_file} (chạy kiểm tra bằng sudo để đọc được tệp này), rồi khởi động "
-            "lại dịch vụ"))
-    if result.status == "tls":
-        return CheckLine("broker", False, t(lang, f"TLS with broker {where} failed ({result.detail})",
-                                            f"TLS với máy chủ MQTT {where} lỗi ({result.detail})"),
-                         t(lang, "check mqtt.ca_file and that the clock is right",
-                           "kiểm tra mqtt.ca_file và đồng hồ của máy"))
-    return CheckLine("broker", False, t(
-        lang, f"broker {where} unreachable ({result.detail})",
-        f"không kết nối được máy chủ MQTT {where} ({result.detail})"), t(
-        lang, "check the network cable or Wi-Fi, mqtt.host and mqtt.port; on central: "
-              "systemctl status mosquitto",
-        "kiểm tra dây mạng hoặc Wi-Fi, mqtt.host và mqtt.port; trên máy chủ trung tâm: "
-        "systemctl status mosquitto"))
+BROKER_LINES = {  # status -> (what, fix)
+    "ok": ("check.broker.ok", ""),
+    "credentials": ("check.broker.credentials", "check.broker.credentials.fix"),
+    "tls": ("check.broker.tls", "check.broker.tls.fix"),
+    "refused": ("check.broker.refused", "check.broker.unreachable.fix"),
+    "unknown_host": ("check.broker.unknown_host", "check.broker.unreachable.fix"),
+    "timeout": ("check.broker.timeout", "check.broker.unreachable.fix"),
+    "unreachable": ("check.broker.unreachable", "check.broker.unreachable.fix"),
+}
+
+
+def broker_line(result: BrokerResult, host: str, port: int, user: str,
+                env_file: str) -> CheckLine:
+    what, fix = BROKER_LINES[result.status]
+    return check_line("broker", result.status == "ok", what, fix, where=f"{host}:{port}",
+                      host=host, user=user, env_file=env_file, detail=result.detail)
 
 
 # ----- disk and clock (shared with central) --------------------------------------------------
 
-def check_disk(key: str, directory: Path, lang: str, min_free_mb: int = MIN_FREE_MB) -> CheckLine:
+def check_disk(key: str, directory: Path, min_free_mb: int = MIN_FREE_MB) -> CheckLine:
     """Free space where the data lives, and that it can be written (or created) there."""
     existing = directory
     while not existing.exists() and existing != existing.parent:
@@ -205,42 +200,22 @@ def check_disk(key: str, directory: Path, lang: str, min_free_mb: int = MIN_FREE
         with tempfile.NamedTemporaryFile(dir=existing, prefix=".check-"):
             pass
     except OSError as exc:
-        return CheckLine(key, False, t(lang, f"{directory} cannot be written ({exc.strerror})",
-                                       f"không ghi được vào {directory} ({exc.strerror})"),
-                         t(lang, f"run `sudo ./install.sh` again, it creates {directory} for "
-                                 "the service user", f"chạy lại `sudo ./install.sh`, lệnh này "
-                                                     f"tạo {directory} cho dịch vụ"))
+        return check_line(key, False, "check.disk.unwritable", "check.disk.unwritable.fix",
+                          folder=directory, error=exc.strerror)
     free_mb = shutil.disk_usage(existing).free // 2**20
     if free_mb < min_free_mb:
-        return CheckLine(key, False, t(lang, f"only {free_mb} MB free for {directory}",
-                                       f"chỉ còn {free_mb} MB trống cho {directory}"),
-                         t(lang, "delete old files, `journalctl --vacuum-size=50M`, or use a "
-                                 "bigger SD card",
-                           "xóa tệp cũ, chạy `journalctl --vacuum-size=50M`, hoặc dùng thẻ "
-                           "nhớ lớn hơn"))
-    return CheckLine(key, True, t(lang, f"disk: {free_mb} MB free for {directory}",
-                                  f"ổ đĩa: còn {free_mb} MB trống cho {directory}"))
+        return check_line(key, False, "check.disk.low", "check.disk.low.fix", folder=directory,
+                          free_mb=free_mb)
+    return check_line(key, True, "check.disk.ok", folder=directory, free_mb=free_mb)
 
 
-def assess_clock(reading: ClockReading, lang: str) -> CheckLine:
+def assess_clock(reading: ClockReading) -> CheckLine:
     """The check line for the one clock reading the agent stamps its rows from."""
     state = clock_state(reading)
     stamp = time.strftime("%Y-%m-%d %H:%M", time.localtime(reading.wall_ms / 1000))
-    fix = t(lang, "connect the network; `timedatectl set-ntp true`; "
-                  "`systemctl status systemd-timesyncd`",
-            "kết nối mạng; chạy `timedatectl set-ntp true`; xem "
-            "`systemctl status systemd-timesyncd`")
-    if state == IMPLAUSIBLE:
-        return CheckLine("clock", False, t(lang, f"clock is wrong ({stamp})",
-                                           f"đồng hồ sai ({stamp})"), fix)
-    if state == UNKNOWN:
-        return CheckLine("clock", None, t(lang, f"clock sync state unknown ({stamp})",
-                                          f"không rõ đồng hồ đã đồng bộ chưa ({stamp})"), fix)
-    if state == UNSYNCHRONISED:
-        return CheckLine("clock", False, t(lang, f"clock not synchronised ({stamp})",
-                                           f"đồng hồ chưa được đồng bộ ({stamp})"), fix)
-    return CheckLine("clock", True, t(lang, f"clock synchronised ({stamp})",
-                                      f"đồng hồ đã đồng bộ ({stamp})"))
+    verdict, ok = {IMPLAUSIBLE: ("wrong", False), UNKNOWN: ("unknown", None),
+                   UNSYNCHRONISED: ("unsynced", False)}.get(state, ("synced", True))
+    return check_line("clock", ok, f"check.clock.{verdict}", "check.clock.fix", stamp=stamp)
 
 
 # ----- the edge report ------------------------------------------------------------------------
@@ -253,18 +228,18 @@ def quiet_libraries() -> None:
 
 
 def load_for_check(load, path: Path, environ: dict | None, section: str, title: str,
-                   as_json: bool, out: TextIO):
+                   example: str, as_json: bool, out: TextIO):
     """Load a config for a check run, or print the failing config line and return None."""
     from .settings import ConfigError
     try:
         return load(path, environ=check_environ(path, environ))
     except ConfigError as exc:
         lang = guess_language(path, section)
-        line = config_failure(path, exc.problems, lang)
-        out.write(render_json({"config": str(path)}, [line]) if as_json else
+        line = config_failure(path, exc.problems, example)
+        out.write(render_json({"config": str(path)}, [line], lang) if as_json else
                   render_text(title, [line], lang))
         return None
 
 
-def config_line(path: Path, lang: str) -> CheckLine:
-    return CheckLine("config", True, t(lang, f"config valid: {path}", f"cấu hình hợp lệ: {path}"))
+def config_line(path: Path) -> CheckLine:
+    return check_line("config", True, "check.config.valid", path=path)

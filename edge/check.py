@@ -9,9 +9,11 @@ import sys
 from pathlib import Path
 from typing import Callable, Mapping, TextIO
 
-from common.checks import (MIN_FREE_MB, CheckLine, assess_clock, broker_line, check_disk, config_line, exit_code, load_for_check,
-                       probe_broker, quiet_libraries, render_json, render_text, t)
+from common.checks import (MIN_FREE_MB, CheckLine, assess_clock, broker_line, check_disk,
+                           check_line, config_line, exit_code, load_for_check, probe_broker,
+                           quiet_libraries, render_json, render_text)
 from common.clock import ClockReading, read_clock
+from common.i18n import phrase
 
 
 def run(config_path: str | Path, *, as_json: bool = False, out: TextIO | None = None,
@@ -24,28 +26,27 @@ def run(config_path: str | Path, *, as_json: bool = False, out: TextIO | None = 
     out = out or sys.stdout
     path = Path(config_path)
     cfg = load_for_check(edge_config.load, path, environ, "house", "culturehouse-edge check",
-                         as_json, out)
+                         "edge.example.toml", as_json, out)
     if cfg is None:
         return 2
     lang = cfg.house.language
-    lines = [config_line(path, lang)]
+    lines = [config_line(path)]
     result = probe_broker(cfg.mqtt, cfg.mqtt_username, f"culturehouse-{cfg.house.id}-check",
                           broker_timeout)
     lines.append(broker_line(result, cfg.mqtt.host, cfg.mqtt.port, cfg.mqtt_username,
-                             str(path.with_suffix(".env")), lang))
-    lines += check_features(cfg, lang, pin_factory, features)
-    lines += check_pins(cfg.panel, lang, pin_factory)
-    lines.append(check_disk("disk", Path(cfg.storage.state_dir), lang, min_free_mb))
-    lines.append(assess_clock(clock(), lang))
+                             str(path.with_suffix(".env"))))
+    lines += check_features(cfg, pin_factory, features)
+    lines += check_pins(cfg.panel, pin_factory)
+    lines.append(check_disk("disk", Path(cfg.storage.state_dir), min_free_mb))
+    lines.append(assess_clock(clock()))
     title = f"culturehouse-edge check — {cfg.house.id}" + (f" ({cfg.house.name})"
                                                            if cfg.house.name else "")
-    out.write(render_json({"house": cfg.house.id, "config": str(path)}, lines) if as_json
+    out.write(render_json({"house": cfg.house.id, "config": str(path)}, lines, lang) if as_json
               else render_text(title, lines, lang))
     return exit_code(lines)
 
 
-def check_features(cfg, lang: str, pin_factory=None,
-                   features: Mapping | None = None) -> list[CheckLine]:
+def check_features(cfg, pin_factory=None, features: Mapping | None = None) -> list[CheckLine]:
     """Each enabled feature of the registry built alone (not started) and asked for its own
     check lines; `features` replaces the registry in tests."""
     from .feature import FeatureContext
@@ -57,81 +58,56 @@ def check_features(cfg, lang: str, pin_factory=None,
         section = entry.section
         if not section:
             continue
-        label = t(lang, *entry.label)
+        label = phrase(entry.label)
         if not entry.is_enabled(cfg):
-            lines.append(CheckLine(section, None, t(lang, f"{label}: not enabled in the config",
-                                                    f"{label}: chưa bật trong cấu hình"),
-                                   t(lang, f"set [{section}] enabled = true if the house has one",
-                                     f"đặt [{section}] enabled = true nếu nhà văn hóa có")))
+            lines.append(check_line(section, None, "check.feature.disabled",
+                                    "check.feature.disabled.fix", feature=label,
+                                    section=section))
             continue
         try:
             found = list(entry.build(cfg, ctx).check())
         except Exception as exc:  # any failure to load is the finding itself
-            lines.append(CheckLine(section, False, t(
-                lang, f"{label}: cannot be set up ({type(exc).__name__}: {exc})",
-                f"{label}: không khởi tạo được ({type(exc).__name__}: {exc})"), t(
-                lang, "reinstall with `sudo ./install.sh edge`; see "
-                      "`journalctl -u culturehouse-edge`",
-                "cài lại bằng `sudo ./install.sh edge`; xem `journalctl -u culturehouse-edge`")))
+            lines.append(check_line(section, False, "check.feature.broken",
+                                    "check.feature.broken.fix", feature=label,
+                                    error=f"{type(exc).__name__}: {exc}"))
             continue
         if not found:
-            lines.append(CheckLine(section, None, t(
-                lang, f"{label}: not checked (this version has no self-check for it)",
-                f"{label}: chưa kiểm tra (phiên bản này chưa tự kiểm tra được)"), t(
-                lang, "test by hand: print, scan or connect a phone",
-                "thử bằng tay: in, quét hoặc kết nối điện thoại")))
-        lines += [CheckLine(f"{section}.{i}", bool(ok), str(what), str(fix or ""))
-                  for i, (what, ok, fix) in enumerate(found)]
+            lines.append(check_line(section, None, "check.feature.unchecked",
+                                    "check.feature.unchecked.fix", feature=label))
+        lines += found
     return lines
 
 
-def check_pins(panel, lang: str, pin_factory=None) -> list[CheckLine]:
+def check_pins(panel, pin_factory=None) -> list[CheckLine]:
     """Every configured panel pin distinct and claimable right now through gpiozero."""
     used = [(pin, name) for name, pin in panel.fitted().items()]
     if not used:
-        return [CheckLine("gpio", None, t(lang, "GPIO: no panel pins in the config",
-                                          "GPIO: cấu hình chưa khai báo chân nào"),
-                          t(lang, "set the [panel] pins from the wiring table in docs/deploy.md",
-                            "khai báo các chân trong [panel] theo bảng đấu dây ở docs/deploy.md"))]
+        return [check_line("gpio", None, "check.gpio.none", "check.gpio.none.fix")]
     lines = []
     owners: dict[int, str] = {}
     for pin, name in used:
         if pin in owners:
-            lines.append(CheckLine("gpio", False, t(
-                lang, f"GPIO{pin} is given to both {owners[pin]} and {name}",
-                f"GPIO{pin} được gán cho cả {owners[pin]} và {name}"), t(
-                lang, "give each button, light and the buzzer its own pin",
-                "mỗi nút, đèn và còi cần một chân riêng")))
+            lines.append(check_line("gpio", False, "check.gpio.shared", "check.gpio.shared.fix",
+                                    pin=pin, first=owners[pin], second=name))
         owners.setdefault(pin, name)
     try:
         from gpiozero import Button, DigitalOutputDevice
         from .panel import make_pin_factory
         factory = pin_factory if pin_factory is not None else make_pin_factory(panel.pin_factory)
     except Exception as exc:
-        return lines + [CheckLine("gpio", False, t(lang, f"GPIO not available ({exc})",
-                                                   f"không dùng được GPIO ({exc})"), GPIO_FIX[lang])]
+        return lines + [check_line("gpio", False, "check.gpio.unavailable", "check.gpio.fix",
+                                   error=exc)]
     for pin, name in owners.items():
         try:
             device = (Button(pin, pull_up=True, pin_factory=factory) if name.endswith("_button")
                       else DigitalOutputDevice(pin, pin_factory=factory))
             device.close()
         except Exception as exc:  # gpiozero and lgpio raise many kinds; all mean "not usable"
-            lines.append(CheckLine("gpio", False, t(
-                lang, f"GPIO{pin} ({name}) cannot be claimed ({type(exc).__name__}: {exc})",
-                f"không chiếm được GPIO{pin} ({name}) ({type(exc).__name__}: {exc})"),
-                GPIO_FIX[lang]))
+            lines.append(check_line("gpio", False, "check.gpio.busy", "check.gpio.fix", pin=pin,
+                                    name=name, error=f"{type(exc).__name__}: {exc}"))
     if not any(line.ok is False for line in lines):
-        pins = ", ".join(str(p) for p in owners)
-        lines.append(CheckLine("gpio", True, t(lang, f"GPIO pins claimable: {pins}",
-                                               f"các chân GPIO dùng được: {pins}")))
+        lines.append(check_line("gpio", True, "check.gpio.ok",
+                                pins=", ".join(str(p) for p in owners)))
     if pin_factory is None and factory is not None:
         factory.close()
     return lines
-
-
-GPIO_FIX = {
-    "en": "stop the agent first (systemctl stop culturehouse-edge); check the pin numbers in "
-          "[panel] and that the user is in group gpio",
-    "vi": "dừng dịch vụ trước (systemctl stop culturehouse-edge); kiểm tra số chân trong "
-          "[panel] và tài khoản thuộc nhóm gpio",
-}

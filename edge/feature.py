@@ -11,8 +11,10 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Callable, Mapping, Sequence
+from typing import TYPE_CHECKING, Any, Callable, Mapping, Sequence
 
+if TYPE_CHECKING:  # only a type here: the seam itself stays standard library only
+    from common.checks import CheckLine
 
 log = logging.getLogger(__name__)
 
@@ -137,8 +139,9 @@ class Feature:
         to report, or None when the feature has no device."""
         return None
 
-    def check(self) -> list[tuple[str, bool, str]]:
-        """Self-check lines for `culturehouse-edge check`: (what, ok, fix to try)."""
+    def check(self) -> list[CheckLine]:
+        """Self-check lines for `culturehouse-edge check`, built from catalogue keys
+        (common.checks.check_line) so the report speaks the house's language."""
         return []
 
 

@@ -19,7 +19,7 @@ class Entry(NamedTuple):
     is_enabled: Callable[[EdgeConfig], bool]
     build: Callable[[EdgeConfig, FeatureContext], Feature]
     section: str = ""  # the config section `check` names ("" = no check lines of its own)
-    label: tuple[str, str] = ("", "")  # (English, Vietnamese) in check lines
+    label: str = ""  # catalogue key of the feature's name in check lines (common/locales)
 
 
 def _printing(cfg: EdgeConfig, ctx: FeatureContext) -> Feature:
@@ -46,10 +46,10 @@ def _help(cfg: EdgeConfig, ctx: FeatureContext) -> Feature:
 
 FEATURES: dict[str, Entry] = {
     "printing": Entry(lambda cfg: cfg.printer.enabled, _printing, "printer",
-                      ("printer", "máy in")),
+                      "check.feature.printer"),
     "scanning": Entry(lambda cfg: cfg.scanner.enabled, _scanning, "scanner",
-                      ("scanner", "máy quét")),
-    "wifi": Entry(lambda cfg: cfg.wifi.enabled, _wifi, "wifi", ("Wi-Fi", "Wi-Fi")),
+                      "check.feature.scanner"),
+    "wifi": Entry(lambda cfg: cfg.wifi.enabled, _wifi, "wifi", "check.feature.wifi"),
     # The HELP button's pin is checked with the other panel pins.
     "help": Entry(lambda cfg: bool(cfg.panel.help_button), _help),
 }

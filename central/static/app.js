@@ -3,16 +3,19 @@
   let I18N = null, session = null, last = null;
   let lang = (document.cookie.match(/(?:^|; )lang=(vi|en)/) || [])[1] || document.documentElement.lang || "vi";
   const $ = (id) => document.getElementById(id);
-  const t = (k) => (I18N.text[lang] && I18N.text[lang][k]) || I18N.text.en[k] || k;
+  // The shared catalogue (common/locales/*.json) as /i18n.json serves it: {lang: {key: words}}.
+  const t = (k, params) => ((I18N[lang] || {})[k] || I18N.vi[k] || k)
+    .replace(/\{(\w+)\}/g, (m, name) => (params && name in params ? String(params[name]) : m));
   function reason(r) {
-    const base = r.replace(/-(error|warning|report)$/, "");
-    return I18N.reasons[lang][base] || r;
+    const key = "reason." + r.replace(/-(error|warning|report)$/, "");
+    return key in I18N.vi ? t(key) : r;
   }
   function dur(s) {
     s = Math.max(0, s);
-    return s < 120 ? Math.round(s) + " " + t("s") : s < 7200 ? Math.round(s / 60) + " " + t("min")
-      : s < 172800 ? Math.round(s / 3600) + " " + t("h") : Math.round(s / 86400) + " " + t("d");
+    return s < 120 ? t("duration.s", {n: Math.round(s)}) : s < 7200 ? t("duration.min", {n: Math.round(s / 60)})
+      : s < 172800 ? t("duration.h", {n: Math.round(s / 3600)}) : t("duration.d", {n: Math.round(s / 86400)});
   }
+  const ago = (ms) => t("dashboard.ago", {time: dur(ms / 1000)});
   function el(tag, attrs, text) {
     const e = document.createElement(tag); Object.assign(e, attrs || {});
     if (text !== undefined && text !== null) e.textContent = text; return e;
@@ -22,17 +25,18 @@
     const c = el("section", {className: "card " + (h.online ? "on" : "off"), id: "house-" + h.house});
     const title = el("h2"); title.append(el("a", {href: "/houses/" + h.house}, h.name || h.house)); c.append(title);
     const why = h.online ? "" : " (" + t("cause." + h.cause) + ")";
-    c.append(el("div", {className: "state"}, (h.online ? t("online") : t("offline")) + why));
-    if (h.back_after) c.append(el("div", {className: "back-after"}, t("back_after") + ": " + t("cause." + h.back_after.cause)));
+    c.append(el("div", {className: "state"}, (h.online ? t("dashboard.online") : t("dashboard.offline")) + why));
+    if (h.back_after) c.append(el("div", {className: "back-after"}, t("dashboard.back_after") + ": " + t("cause." + h.back_after.cause)));
     const dl = el("dl"), rows = [];
-    if (h.last_seen) rows.push([t("last_seen"), dur((now - h.last_seen) / 1000) + " " + t("ago")]);
+    if (h.last_seen) rows.push([t("dashboard.last_seen"), ago(now - h.last_seen)]);
     const p = h.printer || {};
-    if (p.state) rows.push([t("printer"), stateWord(p.state) + (p.reasons.length ? " — " + p.reasons.map(reason).join(", ") : "")]);
-    if (p.held !== null && p.held !== undefined) rows.push([t("queue"), String(p.held + (p.pending || 0))]);
-    if (h.scanner && h.scanner.state) rows.push([t("scanner"), stateWord(h.scanner.state)]);
-    if (h.wifi_now !== null && h.wifi_now !== undefined) rows.push([t("wifi_now"), String(h.wifi_now)]);
+    if (p.state) rows.push([t("dashboard.printer"), stateWord(p.state) + (p.reasons.length ? " — " + p.reasons.map(reason).join(", ") : "")]);
+    if (p.held !== null && p.held !== undefined) rows.push([t("dashboard.queue"), String(p.held + (p.pending || 0))]);
+    if (h.scanner && h.scanner.state) rows.push([t("dashboard.scanner"), stateWord(h.scanner.state)]);
+    if (h.wifi_now !== null && h.wifi_now !== undefined) rows.push([t("dashboard.wifi_now"), String(h.wifi_now)]);
     const d = h.today;
-    rows.push([t("today"), `${d.pages} ${t("pages")} · ${d.scans} ${t("scans")} · ${d.copies} ${t("copies")} · ${d.users} ${t("users")}`]);
+    rows.push([t("dashboard.today"), `${d.pages} ${t("dashboard.pages")} · ${d.scans} ${t("dashboard.scans")} · `
+      + `${d.copies} ${t("dashboard.copies")} · ${d.users} ${t("dashboard.users")}`]);
     for (const [k, v] of rows) dl.append(el("dt", {}, k), el("dd", {className: "v-" + k.length}, v));
     c.append(dl);
     if (h.alerts.length) {
@@ -42,9 +46,9 @@
     }
     if (h.help.length) {
       const box = el("div", {className: "help", id: "help-" + h.house},
-        t("help") + " (" + dur((now - h.help[0].ts) / 1000) + " " + t("ago") + ")");
+        t("dashboard.help") + " (" + ago(now - h.help[0].ts) + ")");
       if (session && session.role === "operator") {
-        const b = el("button", {type: "button", id: "help-ack-" + h.house}, t("ack"));
+        const b = el("button", {type: "button", id: "help-ack-" + h.house}, t("dashboard.ack"));
         b.addEventListener("click", () => ack(h.house, b)); box.append(b);
       }
       c.append(box);
@@ -54,13 +58,14 @@
   function render() {
     if (!I18N || !last) return;
     document.documentElement.lang = lang;
-    $("title").textContent = t("title"); $("lang").textContent = t("other_lang"); $("logout").textContent = t("logout");
+    $("title").textContent = t("dashboard.title"); $("lang").textContent = t("other_language");
+    $("logout").textContent = t("dashboard.logout");
     const main = $("houses"); main.replaceChildren(...last.houses.map((h) => card(h, last.now)));
-    $("empty").hidden = last.houses.length > 0; $("empty").textContent = t("none");
+    $("empty").hidden = last.houses.length > 0; $("empty").textContent = t("dashboard.none");
     const all = last.houses.flatMap((h) => h.alerts), box = $("alerts");
     box.hidden = all.length === 0; box.replaceChildren();
     if (all.length) {
-      box.append(el("strong", {}, t("alerts") + " (" + all.length + ")"));
+      box.append(el("strong", {}, t("dashboard.alerts") + " (" + all.length + ")"));
       const ul = el("ul"); for (const a of all) ul.append(el("li", {}, lang === "vi" ? a.text : a.text_en)); box.append(ul);
     }
     $("stamp").textContent = new Date(last.now).toLocaleTimeString(lang === "vi" ? "vi-VN" : "en-GB");
@@ -81,7 +86,7 @@
   async function ack(house, button) {
     button.disabled = true;
     const r = await post("/api/houses/" + house + "/help_ack");
-    if (r.ok) button.textContent = t("acked");
+    if (r.ok) button.textContent = t("dashboard.acked");
     else button.disabled = false;
     refresh();
   }

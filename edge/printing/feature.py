@@ -6,6 +6,8 @@ from __future__ import annotations
 import logging
 from typing import Any, Mapping
 
+from common.checks import CheckLine, check_line
+from common.i18n import known, phrase
 from protocol.vocabulary import command_args_problems
 
 from ..feature import (ButtonPress, CommandOutcome, CopyRequest, Emit, Feature, FeatureContext,
@@ -62,22 +64,23 @@ class PrintFeature(Feature):
     def stop(self) -> None:
         self.queue.stop()
 
-    def check(self) -> list[tuple[str, bool, str]]:
+    def check(self) -> list[CheckLine]:
         found = check_queue(self.cfg.server, self.cfg.queue)
-        what = f"CUPS queue {self.cfg.queue!r}"
+        queue = self.cfg.queue
         if found.status == "missing":
-            return [(what, False, f"create it (lpadmin -p {self.cfg.queue} ... -o "
-                                  f"job-hold-until-default=indefinite) or set [printer] queue;"
-                                  f" known: {', '.join(found.names) or 'none'}")]
+            return [check_line("printer.queue", False, "check.printer.missing",
+                               "check.printer.missing.fix", queue=queue,
+                               known=", ".join(found.names) or phrase("check.none"))]
         if found.status == "unreachable":
-            return [(what, False, "start CUPS (systemctl start cups) or fix [printer] server")]
-        lines = [(f"{what}: {found.state}", found.state != "stopped",
-                  f"the queue is paused: cupsenable {self.cfg.queue} (the agent re-enables it "
-                  f"once the printer answers)")]
-        blocking = [r for r in found.reasons if r in self.cfg.block_on]
-        if blocking:
-            lines.append((f"printer reports {', '.join(blocking)}", False,
-                          "load paper, clear the jam, close the cover or switch the printer on"))
+            return [check_line("printer.queue", False, "check.printer.cups_down",
+                               "check.printer.cups_down.fix", queue=queue)]
+        lines = [check_line("printer.queue", found.state != "stopped", "check.printer.queue",
+                            "check.printer.queue.fix", queue=queue,
+                            state=phrase(f"state.{found.state}"))]
+        for reason in (r for r in found.reasons if r in self.cfg.block_on):
+            words = phrase(f"reason.{reason}") if known(f"reason.{reason}") else reason
+            lines.append(check_line(f"printer.reason.{reason}", False, "check.printer.blocked",
+                                    "check.printer.blocked.fix", reason=words, keyword=reason))
         return lines
 
     # ----- inputs: worker items, presses, timers, commands -----------------------------

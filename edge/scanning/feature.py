@@ -14,10 +14,12 @@ from dataclasses import replace
 from pathlib import Path
 from typing import Any, Mapping
 
+from common.checks import CheckLine, check_line
+
 from ..feature import (ButtonPress, CommandOutcome, CopyRequest, Emit, Feature,
                        FeatureContext, Indicator, Now)
 from . import core, pdf
-from .caps import plan_all
+from .caps import plan_all, plan_preset
 from .config import ScannerConfig
 from .core import Build, Cancel, PdfBuilt, Release, ScanFinished, StartScan
 from .jobs import JobStore
@@ -177,27 +179,29 @@ class ScanFeature(Feature):
     def indicator(self, now: Now) -> Indicator:
         return core.indicator(self.state, now)
 
-    def check(self) -> list[tuple[str, bool, str]]:
+    def check(self) -> list[CheckLine]:
         device = self.scanner.device
         if device is None and not self.scanner.running:  # `check` runs us unstarted
             found = self.scanner.probe_now()
             device = found if not isinstance(found, str) else None
         if device is None:
-            return [("scanner found", False, "plug the scanner in and switch it on; check "
-                     "`scanimage -L` and the [scanner.device] match; stop any other program "
-                     "using it (saned, scanbd)")]
-        lines = [(f"scanner found: {device.label}", True, "")]
-        plans, problems = plan_all(self.cfg.all_presets, device)
-        lines += [(f"preset {n}", True, "") for n in sorted(plans)]
-        lines += [(p, False, "change the preset in [scanner.presets] to what the device offers")
-                  for p in problems]
+            return [check_line("scanner.device", False, "check.scanner.missing",
+                               "check.scanner.missing.fix")]
+        lines = [check_line("scanner.device", True, "check.scanner.found", label=device.label)]
+        for name, preset in sorted(self.cfg.all_presets.items()):
+            _plan, why = plan_preset(preset, device)
+            lines.append(check_line(f"scanner.preset.{name}", not why,
+                                    ("check.scanner.preset.supported",
+                                     "check.scanner.preset.unsupported"),
+                                    "check.scanner.preset.fix", tuple(why), name=name))
         # A folder the agent will create at start counts when its parent is writable.
         folder = Path(self.output_dir)
         while not folder.exists() and folder != folder.parent:
             folder = folder.parent
         writable = os.access(folder, os.W_OK)
-        lines.append(("scan output folder writable", writable,
-                      f"create {self.output_dir} or mount the share; give the agent write access"))
+        lines.append(check_line("scanner.output", writable, ("check.scanner.output.writable",
+                                                             "check.scanner.output.unwritable"),
+                                "check.scanner.output.fix", folder=self.output_dir))
         return lines
 
     # ----- applying actions --------------------------------------------------------------

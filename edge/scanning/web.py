@@ -18,6 +18,8 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from urllib.parse import parse_qs, urlsplit
 
+from common.i18n import LANGS, pick, text
+
 from . import pdf
 from .config import WebConfig
 
@@ -26,18 +28,6 @@ COOKIE = "ch_scan"
 SESSION_SECONDS = 2 * 3600
 MAX_FAILURES, LOCKOUT_SECONDS = 5, 300
 
-TEXT = {
-    "vi": {"title": "Bản quét gần đây", "none": "Chưa có bản quét nào.", "download": "Tải về",
-           "pages": "trang", "pin": "Nhập mã PIN để xem bản quét", "enter": "Vào",
-           "wrong": "Mã PIN không đúng.", "locked": "Sai quá nhiều lần, vui lòng thử lại sau.",
-           "note": "Bản quét tự động bị xóa sau {hours} giờ.", "switch": "English",
-           "denied": "Trang này chỉ dùng trong mạng của nhà văn hóa."},
-    "en": {"title": "Recent scans", "none": "No scans yet.", "download": "Download",
-           "pages": "pages", "pin": "Enter the PIN to see the scans", "enter": "Enter",
-           "wrong": "Wrong PIN.", "locked": "Too many attempts, please try again later.",
-           "note": "Scans are deleted automatically after {hours} hours.", "switch": "Tiếng Việt",
-           "denied": "This page is only available on the cultural house network."},
-}
 _STYLE = ("body{font-family:sans-serif;margin:1em;font-size:18px}li{list-style:none;margin:.6em 0;"
           "display:flex;gap:1em;align-items:center}img{width:120px;border:1px solid #ccc}"
           "a.btn{padding:.5em 1em;background:#1565c0;color:#fff;border-radius:6px;text-decoration:none}")
@@ -60,7 +50,7 @@ class HttpScanPage:
         self.cfg = cfg
         self.output_dir = Path(output_dir)
         self.thumbs_dir = Path(thumbs_dir)
-        self.language = language if language in TEXT else "vi"
+        self.language = pick(language)
         self.pin = pin
         self.retention_hours = retention_hours
         self._secret = secrets.token_bytes(32)
@@ -127,7 +117,7 @@ class _Handler(BaseHTTPRequestHandler):
 
     def _lang(self, query: dict) -> str:
         lang = query.get("lang", [""])[0]
-        return lang if lang in TEXT else self.owner.language
+        return lang if lang in LANGS else self.owner.language
 
     def _send(self, code: int, body: bytes, ctype: str, extra: dict | None = None) -> None:
         self.send_response(code)
@@ -142,13 +132,13 @@ class _Handler(BaseHTTPRequestHandler):
             self.wfile.write(body)
 
     def _page(self, code: int, lang: str, inner: str, extra: dict | None = None) -> None:
-        t = TEXT[lang]
+        title = text(lang, "scan_page.title")
         other = "en" if lang == "vi" else "vi"
         doc = (f"<!doctype html><html lang=\"{lang}\"><head><meta charset=\"utf-8\">"
                f"<meta name=\"viewport\" content=\"width=device-width\">"
-               f"<meta http-equiv=\"refresh\" content=\"15\"><title>{t['title']}</title>"
-               f"<style>{_STYLE}</style></head><body><p><a href=\"/?lang={other}\">{t['switch']}</a></p>"
-               f"<h1>{t['title']}</h1>{inner}</body></html>")
+               f"<meta http-equiv=\"refresh\" content=\"15\"><title>{title}</title>"
+               f"<style>{_STYLE}</style></head><body><p><a href=\"/?lang={other}\">"
+               f"{text(lang, 'other_language')}</a></p><h1>{title}</h1>{inner}</body></html>")
         self._send(code, doc.encode(), "text/html; charset=utf-8", extra)
 
     def _allowed(self) -> bool:
@@ -164,11 +154,11 @@ class _Handler(BaseHTTPRequestHandler):
         return False
 
     def _login_form(self, code: int, lang: str, message: str = "") -> None:
-        t = TEXT[lang]
         note = f"<p><b>{message}</b></p>" if message else ""
         self._page(code, lang, f"{note}<form method=\"post\" action=\"/login?lang={lang}\">"
-                   f"<label>{t['pin']} <input name=\"pin\" type=\"password\" inputmode=\"numeric\" "
-                   f"autocomplete=\"off\"></label> <button>{t['enter']}</button></form>")
+                   f"<label>{text(lang, 'scan_page.pin')} <input name=\"pin\" type=\"password\" "
+                   f"inputmode=\"numeric\" autocomplete=\"off\"></label> "
+                   f"<button>{text(lang, 'scan_page.enter')}</button></form>")
 
     def do_HEAD(self) -> None:
         self.do_GET()
@@ -197,7 +187,7 @@ class _Handler(BaseHTTPRequestHandler):
         query = parse_qs(url.query)
         lang = self._lang(query)
         if not self._allowed():
-            self._send(403, TEXT[lang]["denied"].encode(), "text/plain; charset=utf-8")
+            self._send(403, text(lang, "scan_page.denied").encode(), "text/plain; charset=utf-8")
             return
         if not self._authenticated():
             self._login_form(401, lang)
@@ -217,7 +207,7 @@ class _Handler(BaseHTTPRequestHandler):
         url = urlsplit(self.path)
         lang = self._lang(parse_qs(url.query))
         if not self._allowed():
-            self._send(403, TEXT[lang]["denied"].encode(), "text/plain; charset=utf-8")
+            self._send(403, text(lang, "scan_page.denied").encode(), "text/plain; charset=utf-8")
             return
         if url.path != "/login" or not self.owner.pin:
             self._send(404, b"not found", "text/plain")
@@ -231,15 +221,16 @@ class _Handler(BaseHTTPRequestHandler):
         outcome = self.owner.try_pin(self.client_address[0], form.get("pin", [""])[0])
         if outcome != "ok":
             log.warning("scan page: %s PIN attempt", "blocked" if outcome == "locked" else "wrong")
-            self._login_form(429 if outcome == "locked" else 403, lang, TEXT[lang][outcome])
+            self._login_form(429 if outcome == "locked" else 403, lang,
+                             text(lang, f"scan_page.{outcome}"))
             return
         cookie = (f"{COOKIE}={self.owner.token(int(time.time()))}; Max-Age={SESSION_SECONDS}; "
                   "Path=/; HttpOnly; SameSite=Strict")
         self._send(303, b"", "text/plain", {"Location": f"/?lang={lang}", "Set-Cookie": cookie})
 
     def _list(self, lang: str) -> None:
-        t = TEXT[lang]
         scans = pdf.recent_scans(self.owner.output_dir, self.owner.cfg.recent)
+        download = text(lang, "scan_page.download")
         items = []
         for f in scans:
             when = datetime.fromtimestamp(f.mtime).strftime("%H:%M %d/%m")
@@ -247,10 +238,10 @@ class _Handler(BaseHTTPRequestHandler):
             thumb = self.owner.thumbs_dir / (f.name[:-4] + ".jpg")
             img = f"<img alt=\"\" src=\"/thumbs/{name[:-4]}.jpg\">" if thumb.exists() else ""
             items.append(f"<li>{img}<span>{when} · {f.size // 1024} KB</span>"
-                         f"<a class=\"btn\" href=\"/files/{name}\">{t['download']}</a></li>")
-        body = f"<ul>{''.join(items)}</ul>" if items else f"<p>{t['none']}</p>"
-        hours = f"{self.owner.retention_hours:g}"
-        self._page(200, lang, body + f"<p><small>{t['note'].format(hours=hours)}</small></p>")
+                         f"<a class=\"btn\" href=\"/files/{name}\">{download}</a></li>")
+        body = f"<ul>{''.join(items)}</ul>" if items else f"<p>{text(lang, 'scan_page.none')}</p>"
+        note = text(lang, "scan_page.note", hours=f"{self.owner.retention_hours:g}")
+        self._page(200, lang, body + f"<p><small>{note}</small></p>")
 
     def _file(self, path: Path, ctype: str, extra: dict | None = None) -> None:
         try:

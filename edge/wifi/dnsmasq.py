@@ -10,6 +10,8 @@ import os
 from pathlib import Path
 from typing import Callable
 
+from common.checks import CheckLine, check_line
+
 from .config import DnsmasqConfig
 from .observations import SourceError, Station
 from .privacy import normalize_mac
@@ -67,7 +69,8 @@ class DnsmasqLeases:
         self.rejected += rejected
         return tuple(stations)
 
-    def check(self) -> list[tuple[str, bool, str]]:
+    def check(self) -> list[CheckLine]:
         ok = os.access(self.cfg.lease_file, os.R_OK)
-        return [(f"dnsmasq lease file {self.cfg.lease_file}", ok,
-                 "set dhcp-leasefile in dnsmasq.conf and let the agent read it")]
+        return [check_line("wifi.dnsmasq", ok, ("check.wifi.dnsmasq.readable",
+                                                "check.wifi.dnsmasq.unreadable"),
+                           "check.wifi.dnsmasq.fix", path=self.cfg.lease_file)]

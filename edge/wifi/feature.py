@@ -12,6 +12,8 @@ import sqlite3
 from pathlib import Path
 from typing import Any, Mapping
 
+from common.checks import CheckLine, check_line
+
 from ..feature import CommandOutcome, Feature, FeatureContext, Now
 from .config import WifiConfig
 from .meter import ByteMeter
@@ -174,13 +176,14 @@ class WifiFeature(Feature):
                                      "unique_today": figures.get("wifi.unique.today", 0),
                                      "sources_down": down})
 
-    def check(self) -> list[tuple[str, bool, str]]:
+    def check(self) -> list[CheckLine]:
         lines = []
         for source in self.sources or build_sources(self.cfg, lambda _item: None, self.env):
             lines += source.check()
         writable = os.access(self.dir if self.dir.exists() else self.dir.parent, os.W_OK)
-        lines.append((f"Wi-Fi state directory {self.dir}", writable,
-                      "create it and give the agent's user write access"))
+        lines.append(check_line("wifi.state", writable, ("check.wifi.state.writable",
+                                                         "check.wifi.state.unwritable"),
+                                "check.wifi.state.fix", folder=self.dir))
         return lines
 
     # ----- state -------------------------------------------------------------------------

@@ -16,6 +16,8 @@ import time
 from pathlib import Path
 from typing import Callable
 
+from common.checks import CheckLine, check_line
+
 from .config import HostapdConfig
 from .observations import (Connected, Disconnected, HealthReporter, Snapshot, SourceError,
                            Station)
@@ -285,7 +287,7 @@ class HostapdSource:
         for thread in self._threads:
             thread.join(5)
 
-    def check(self) -> list[tuple[str, bool, str]]:
-        return [(f"hostapd control socket {link.server}", os.path.exists(link.server),
-                 "set ctrl_interface in hostapd.conf and add the agent to its "
-                 "ctrl_interface_group") for link in self.links]
+    def check(self) -> list[CheckLine]:
+        return [check_line(f"wifi.{link.name}", os.path.exists(link.server),
+                           ("check.wifi.hostapd.found", "check.wifi.hostapd.missing"),
+                           "check.wifi.hostapd.fix", socket=link.server) for link in self.links]

@@ -11,6 +11,8 @@ import shutil
 import subprocess
 from typing import Callable
 
+from common.checks import CheckLine, check_line
+
 from .config import IwConfig
 from .observations import SourceError, Station
 from .privacy import normalize_mac
@@ -97,6 +99,7 @@ class IwStationDump:
             out += stations
         return tuple(out)
 
-    def check(self) -> list[tuple[str, bool, str]]:
+    def check(self) -> list[CheckLine]:
         found = shutil.which(self.cfg.command) is not None
-        return [(f"iw command {self.cfg.command!r}", found, "apt install iw")]
+        return [check_line("wifi.iw", found, ("check.wifi.iw.found", "check.wifi.iw.missing"),
+                           "check.wifi.iw.fix", command=self.cfg.command)]

@@ -11,6 +11,8 @@ import urllib.error
 import urllib.request
 from typing import Any
 
+from common.checks import CheckLine, check_line
+
 from .config import OpenWrtConfig
 from .observations import SourceError, Station
 from .privacy import normalize_mac
@@ -143,6 +145,7 @@ class UbusClients:
                     raise
         raise SourceError("unreachable")  # pragma: no cover
 
-    def check(self) -> list[tuple[str, bool, str]]:
-        return [(f"OpenWrt ubus at {self.cfg.url}", bool(self.password),
-                 "set CULTUREHOUSE_OPENWRT_PASSWORD for the read-only rpcd user")]
+    def check(self) -> list[CheckLine]:
+        return [check_line("wifi.openwrt", bool(self.password),
+                           ("check.wifi.openwrt.password", "check.wifi.openwrt.no_password"),
+                           "check.wifi.openwrt.fix", url=self.cfg.url)]

@@ -11,6 +11,8 @@ import threading
 import time
 from typing import Callable, Mapping, Protocol
 
+from common.checks import CheckLine
+
 from .config import WifiConfig
 from .dnsmasq import DnsmasqLeases
 from .hostapd import HostapdSource
@@ -28,12 +30,12 @@ class Source(Protocol):
 
     def start(self) -> None: ...
     def stop(self) -> None: ...
-    def check(self) -> list[tuple[str, bool, str]]: ...
+    def check(self) -> list[CheckLine]: ...
 
 
 class Fetcher(Protocol):
     def fetch(self) -> tuple[Station, ...]: ...
-    def check(self) -> list[tuple[str, bool, str]]: ...
+    def check(self) -> list[CheckLine]: ...
 
 
 class PollingSource:
@@ -57,7 +59,7 @@ class PollingSource:
         if self._thread is not None:
             self._thread.join(5)
 
-    def check(self) -> list[tuple[str, bool, str]]:
+    def check(self) -> list[CheckLine]:
         return self.fetcher.check()
 
     def _run(self) -> None:

@@ -9,8 +9,9 @@ import sys
 import pytest
 
 from edge import check
-from common.checks import assess_clock
+from common.checks import assess_clock, check_line
 from common.clock import ClockReading, clock_quality
+from common.i18n import text
 from edge.feature import Feature
 from edge.registry import FEATURES
 from harness.mosquitto import MosquittoBroker
@@ -56,7 +57,8 @@ def test_healthy_house_is_all_ticks_and_exit_zero(house, cups_server, printer_qu
     code, lines, report = run_check(path)
     assert [(c["check"], c["what"]) for c in report["checks"] if c["status"] == "fail"] == []
     assert lines["broker"]["status"] == "ok"
-    assert lines["printer.0"]["status"] == "ok" and printer_queue in lines["printer.0"]["what"]
+    assert lines["printer.queue"]["status"] == "ok"
+    assert printer_queue in lines["printer.queue"]["what"]
     assert lines["gpio"]["status"] == "ok" and lines["disk"]["status"] == "ok"
     assert code == 0 and report["ok"] is True
 
@@ -108,16 +110,18 @@ def test_a_paused_printer_queue_is_a_cross_with_its_state(house, cups_server, pr
     subprocess.run(["cupsdisable", printer_queue], env=cups_server.env, check=True, timeout=30)
     path = house(printer={"enabled": True, "queue": printer_queue, "server": cups_server.server})
     code, lines, _ = run_check(path)
-    assert lines["printer.0"]["status"] == "fail" and "stopped" in lines["printer.0"]["what"]
-    assert "cupsenable" in lines["printer.0"]["fix"] and code == 1
+    queue = lines["printer.queue"]
+    assert queue["status"] == "fail" and "stopped" in queue["what"].lower()
+    assert "cupsenable" in queue["fix"] and code == 1
 
 
 def test_missing_printer_queue_is_a_cross_naming_the_queue(house, cups_server):
     path = house(printer={"enabled": True, "queue": "no-such-queue",
                                 "server": cups_server.server})
     code, lines, _ = run_check(path)
-    assert lines["printer.0"]["status"] == "fail"
-    assert "no-such-queue" in lines["printer.0"]["what"] and "lpadmin" in lines["printer.0"]["fix"]
+    queue = lines["printer.queue"]
+    assert queue["status"] == "fail"
+    assert "no-such-queue" in queue["what"] and "lpadmin" in queue["fix"]
     assert code == 1
 
 
@@ -132,18 +136,19 @@ def test_scanner_lines_come_from_the_scan_features_own_check(house):
 def test_the_test_backend_scanner_is_found_and_its_presets_supported(house):
     path = house(scanner={"enabled": True, "web": {"enabled": False}})
     _, lines, _ = run_check(path)
-    scanner = {v["what"]: v["status"] for k, v in lines.items() if k.startswith("scanner.")}
-    found = [what for what in scanner if what.startswith("scanner found")]
-    assert found and scanner[found[0]] == "ok"
-    assert scanner["preset default"] == "ok" and scanner["preset id_card"] == "ok"
+    assert lines["scanner.device"]["status"] == "ok"
+    assert lines["scanner.device"]["what"].startswith("scanner found")
+    assert lines["scanner.preset.default"]["status"] == "ok"
+    assert lines["scanner.preset.id_card"]["status"] == "ok"
 
 
 def test_a_preset_the_scanner_cannot_do_is_a_cross(house):
     path = house(scanner={"enabled": True, "web": {"enabled": False},
                           "presets": {"default": {"options": {"lamp-off-time": "5"}}}})
     code, lines, _ = run_check(path)
-    failing = [v for k, v in lines.items() if k.startswith("scanner.") and v["status"] == "fail"]
-    assert failing and code == 1
+    preset = lines["scanner.preset.default"]
+    assert preset["status"] == "fail" and "[scanner.presets]" in preset["fix"]
+    assert any("lamp-off-time" in detail for detail in preset["details"]) and code == 1
 
 
 class Reporting(Feature):
@@ -162,10 +167,12 @@ def built_by(**builders):
 
 def test_feature_lines_keep_their_verdict_and_fix(house):
     path = house(wifi={"enabled": True})
-    found = [("hostapd socket /run/hostapd/wlan0", False, "start hostapd"), ("store", True, "")]
+    found = [check_line("wifi.iw", False, "check.wifi.iw.missing", "check.wifi.iw.fix",
+                        command="iw"),
+             check_line("wifi.state", True, "check.wifi.state.writable", folder="/tmp")]
     code, lines, _ = run_check(path, features=built_by(wifi=lambda cfg, ctx: Reporting(found)))
-    assert (lines["wifi.0"]["status"], lines["wifi.0"]["fix"]) == ("fail", "start hostapd")
-    assert lines["wifi.1"]["status"] == "ok"
+    assert (lines["wifi.iw"]["status"], lines["wifi.iw"]["fix"]) == ("fail", "apt install iw")
+    assert lines["wifi.state"]["status"] == "ok"
     assert code == 1
 
 
@@ -191,7 +198,8 @@ def test_only_the_enabled_features_are_built_each_once_in_the_registrys_order(ho
     def builder(name):
         def build(cfg, ctx):
             seen.append(name)
-            return Reporting([("ok", True, "")])
+            return Reporting([check_line("wifi.state", True, "check.wifi.state.writable",
+                                         folder="/tmp")])
         return build
     run_check(path, features=built_by(**{name: builder(name) for name in FEATURES}))
     assert seen == ["scanning", "wifi"]
@@ -238,25 +246,25 @@ def test_state_dir_not_yet_created_is_fine_when_it_can_be(house, tmp_path):
 
 
 def test_unsynchronised_clock_is_a_cross():
-    line = assess_clock(ClockReading(False, False, 1_764_043_200_000), "en")
-    assert line.ok is False and "timedatectl" in line.fix
+    line = assess_clock(ClockReading(False, False, 1_764_043_200_000))
+    assert line.ok is False and "timedatectl" in text("en", line.fix)
 
 
 def test_clock_stuck_in_1970_is_a_cross_even_if_the_kernel_says_synced():
-    assert assess_clock(ClockReading(True, True, 3_600_000), "en").ok is False
+    assert assess_clock(ClockReading(True, True, 3_600_000)).ok is False
 
 
 def test_synchronised_clock_is_a_tick():
-    assert assess_clock(ClockReading(True, False, 1_764_043_200_000), "vi").ok is True
+    assert assess_clock(ClockReading(True, False, 1_764_043_200_000)).ok is True
 
 
 def test_timesyncd_alone_saying_synchronised_is_a_tick():
-    assert assess_clock(ClockReading(False, True, 1_764_043_200_000), "en").ok is True
+    assert assess_clock(ClockReading(False, True, 1_764_043_200_000)).ok is True
 
 
 def test_a_clock_no_source_can_vouch_for_is_not_checked():
-    line = assess_clock(ClockReading(None, False, 1_764_043_200_000), "en")
-    assert line.ok is None and "unknown" in line.what
+    line = assess_clock(ClockReading(None, False, 1_764_043_200_000))
+    assert line.ok is None and "unknown" in text("en", line.what)
 
 
 @pytest.mark.parametrize("kernel", [True, False, None])
@@ -264,7 +272,7 @@ def test_a_clock_no_source_can_vouch_for_is_not_checked():
 @pytest.mark.parametrize("wall_ms", [3_600_000, 1_764_043_200_000])
 def test_check_says_synchronised_exactly_when_the_agent_stamps_ntp(kernel, flag, wall_ms):
     reading = ClockReading(kernel, flag, wall_ms)
-    assert (assess_clock(reading, "en").ok is True) == (clock_quality(reading) == "ntp")
+    assert (assess_clock(reading).ok is True) == (clock_quality(reading) == "ntp")
 
 
 def test_invalid_config_lists_every_problem_and_exits_2(tmp_path):
@@ -286,6 +294,48 @@ def test_report_is_in_english_when_the_house_says_so(house):
     out = io.StringIO()
     check.run(house(), out=out, environ={}, clock=SYNCED)
     assert "config valid" in out.getvalue() and "broker" in out.getvalue()
+
+
+# Letters only Vietnamese writes (its vowels with their marks, and đ); no English word has one.
+VIETNAMESE = set("ăâđêôơưáàảãạắằẳẵặấầẩẫậéèẻẽẹếềểễệíìỉĩịóòỏõọốồổỗộớờởỡợúùủũụứừửữựýỳỷỹỵ")
+
+
+def report_sentences(path, mock_pins, **kw) -> list[str]:
+    """Every line of the text report the catalogue wrote: marks, fixes and the summary."""
+    out = io.StringIO()
+    check.run(path, out=out, environ={}, clock=SYNCED, pin_factory=mock_pins, **kw)
+    lines = out.getvalue().splitlines()[1:]  # the title is the house id
+    return [line for line in lines if line.strip() and
+            (not line.startswith("    ") or line.lstrip().startswith("→"))]
+
+
+@pytest.fixture
+def busy_house(house, cups_server, printer_queue):
+    """A house with every feature and its checks' ticks, crosses and fixes all on screen."""
+    def make(lang):
+        return house(lang, panel=PANEL, scanner={"enabled": True, "web": {"enabled": False}},
+                     printer={"enabled": True, "queue": printer_queue,
+                              "server": cups_server.server},
+                     wifi={"enabled": True, "sources": ["hostapd", "iw", "openwrt"]})
+    return make
+
+
+def test_a_vietnamese_report_has_no_english_line(busy_house, mock_pins):
+    sentences = report_sentences(busy_house("vi"), mock_pins, min_free_mb=10**9)
+    assert len(sentences) > 12 and any(s.startswith("✘") for s in sentences)
+    assert [s for s in sentences if not VIETNAMESE & set(s.lower())] == []
+
+
+def test_an_english_report_has_no_vietnamese_line(busy_house, mock_pins):
+    sentences = report_sentences(busy_house("en"), mock_pins, min_free_mb=10**9)
+    assert len(sentences) > 12 and any(s.startswith("✘") for s in sentences)
+    assert [s for s in sentences if VIETNAMESE & set(s.lower())] == []
+
+
+def test_the_json_report_speaks_the_house_language_too(busy_house, mock_pins):
+    _, vi, _ = run_check(busy_house("vi"), pin_factory=mock_pins)
+    assert vi["scanner.device"]["what"].startswith("đã tìm thấy máy quét")
+    assert vi["printer.queue"]["what"].startswith("hàng chờ in CUPS")
 
 
 def test_every_failed_line_shows_the_fix_to_try(house, broker):

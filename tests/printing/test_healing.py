@@ -6,6 +6,7 @@ import time
 
 import pytest
 
+from common.i18n import text
 from edge.feature import Now
 from edge.printing.rules import CANCELED
 from edge.printing.feature import PrintFeature
@@ -110,8 +111,8 @@ def test_an_unknown_queue_name_is_a_clear_error_and_state_missing(
     assert "CUPS has no queue named 'nha-van-hoa' (known: house)" in caplog.text
     assert "Traceback" not in caplog.text
     assert agent.metric(feature, "print.state") == "missing"
-    (what, ok, fix), = feature.check()
-    assert not ok and "lpadmin" in fix
+    (line,) = feature.check()
+    assert line.ok is False and "lpadmin" in text("en", line.fix)
 
 
 def test_a_queue_deleted_later_reads_missing(agent, print_cfg, cupsd):

@@ -169,7 +169,8 @@ def test_preset_the_device_cannot_do_is_a_startup_error_not_a_crash(agent_factor
     agent = agent_factory({"presets": {"bw": {"options": {"swdeskew": "yes"}}}}).start()
     agent.wait_ready()
     assert "preset bw: options.swdeskew: the device has no settable option" in caplog.text
-    assert any("preset bw" in what and not ok for what, ok, _fix in agent.feature.check())
+    assert any(line.key == "scanner.preset.bw" and line.ok is False
+               for line in agent.feature.check())
     assert agent.press("scan") is True  # the other presets still work
 
 

@@ -9,6 +9,7 @@ import stat
 
 import pytest
 
+from common.checks import CheckLine
 from edge.wifi.config import (DnsmasqConfig, HostapdConfig, IwConfig, OpenWrtConfig,
                               SOURCE_NAMES, WifiConfig)
 from edge.wifi.dnsmasq import DnsmasqLeases
@@ -64,7 +65,7 @@ def test_every_registered_source_starts_reports_health_and_stops_cleanly(name, s
     finally:
         source.stop()
     assert isinstance(health, SourceHealth) and health.ok is False and health.detail
-    assert source.names and all(isinstance(line, tuple) for line in source.check())
+    assert source.names and all(isinstance(line, CheckLine) for line in source.check())
 
 
 def test_iw_source_posts_the_stations_of_a_recorded_dump(short_dir):
