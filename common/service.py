@@ -27,10 +27,10 @@ def report_config_error(exc: ConfigError) -> int:
 def handle_stop_signals(notifier, request_stop) -> Callable[[], None]:
     """SIGTERM/SIGINT: tell systemd we are stopping at once, then stop the main loop.
 
-    Returns `keep`, for the main loop to call on every pass: libsane resets SIGTERM to its
-    default action during a scan, after which `systemctl stop` would kill the agent
-    outright (and central would record the house as lost, not stopped). Setting the
-    handler again is one cheap system call.
+    Returns `keep`, for the main loop to call on every pass: libsane resets SIGTERM and
+    SIGPIPE to their default actions during a scan, after which `systemctl stop` would kill
+    the agent outright (central would record the house as lost, not stopped) and so would
+    a write to a closed socket. Setting them again is a few cheap system calls.
     """
     def on_signal(signum, frame):
         notifier.stopping()
@@ -39,6 +39,7 @@ def handle_stop_signals(notifier, request_stop) -> Callable[[], None]:
     def keep() -> None:
         for sig in (signal.SIGTERM, signal.SIGINT):
             signal.signal(sig, on_signal)
+        signal.signal(signal.SIGPIPE, signal.SIG_IGN)  # Python's own default: EPIPE, no death
 
     keep()
     return keep

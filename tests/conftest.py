@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import os
 import shutil
+import signal
 import sys
 import tempfile
 import threading
@@ -24,6 +25,15 @@ REPO = Path(__file__).resolve().parent.parent
 TEST_USER, TEST_PASSWORD = "test", "test-pass-1"  # the operator login of `central_app`
 EXIT_STATUS = pytest.StashKey[int]()
 PYTHON = sys.executable
+
+
+@pytest.fixture(autouse=True)
+def sigpipe_ignored():
+    """libsane resets SIGPIPE to its default (death) when a test scans in this process; a
+    later write to a closed socket would then end the whole run (exit 141)."""
+    signal.signal(signal.SIGPIPE, signal.SIG_IGN)
+    yield
+    signal.signal(signal.SIGPIPE, signal.SIG_IGN)
 
 
 @pytest.fixture

@@ -28,6 +28,13 @@ def press_scan(port: int, house: str) -> None:
     client.disconnect()
 
 
+def sigpipe_ignored(pid: int) -> bool:
+    for line in open(f"/proc/{pid}/status"):
+        if line.startswith("SigIgn:"):
+            return bool(int(line.split()[1], 16) & (1 << (signal.SIGPIPE - 1)))
+    return False
+
+
 def test_sigterm_after_a_scan_still_stops_cleanly_and_says_stopped(
         central_app, broker, edge_config, edge_process, tmp_path, monkeypatch):
     monkeypatch.setenv("SANE_CONFIG_DIR", str(SANE_DIR))
@@ -39,6 +46,7 @@ def test_sigterm_after_a_scan_still_stops_cleanly_and_says_stopped(
     press_scan(broker.port, "house-05")
     wait_for(lambda: houses(port)["house-05"]["metrics"].get("scan.jobs.total", 0) >= 1, 30,
              what="a finished scan")
+    wait_for(lambda: sigpipe_ignored(edge.pid), 3, what="SIGPIPE ignored again after the scan")
     edge.signal(signal.SIGTERM)
     edge.popen.wait(5)
     assert edge.popen.returncode == 0
