@@ -85,14 +85,17 @@ def house(lang: str, card: dict, db, now_ms: int, fragment: bool = False) -> byt
         for o in queries.outages(db, card["house"], now_ms - 30 * 86_400_000))
     p = card["printer"]
     reasons = ", ".join(i18n.reason_words(lang, r) for r in p["reasons"])
-    main = (f'<main id="house-main" data-house="{escape(card["house"])}"><section class="card '
+    # house.js puts the operators' print-queue panel into #ops (viewers get none) and
+    # reads data-online to tell "house offline" from "no answer".
+    main = (f'<main id="house-main" data-house="{escape(card["house"])}" '
+            f'data-online="{1 if card["online"] else 0}"><section class="card '
             f'{"on" if card["online"] else "off"}"><h2>{name}</h2><div class="state">{state}</div>'
             f'<dl><dt>{t("printer")}</dt><dd>{t("state." + (p["state"] or "unknown"))}'
             f'{" — " + escape(reasons) if reasons else ""}</dd><dt>{t("scanner")}</dt><dd>'
             f'{t("state." + (card["scanner"]["state"] or "unknown"))}</dd><dt>{t("wifi_now")}'
             f'</dt><dd>{card["wifi_now"] if card["wifi_now"] is not None else "—"}</dd></dl>'
-            f'</section>{"".join(charts)}<h2>{t("events")}</h2><ul class="events">{events}</ul>'
-            f'<h2>{t("outages")}</h2><ul>{outages}</ul></main>')
+            f'</section><div id="ops"></div>{"".join(charts)}<h2>{t("events")}</h2>'
+            f'<ul class="events">{events}</ul><h2>{t("outages")}</h2><ul>{outages}</ul></main>')
     if fragment:
         return main.encode()
     other = "en" if lang == "vi" else "vi"

@@ -29,7 +29,8 @@ log = logging.getLogger(__name__)
 MAX_BODY = 64 * 1024
 STATIC = {"app.js": "text/javascript; charset=utf-8", "style.css": "text/css; charset=utf-8",
           "house.js": "text/javascript; charset=utf-8"}
-COMMANDS = frozenset({"ping", "help_ack", "release_job", "cancel_job", "resend", "rescan_devices"})
+COMMANDS = frozenset({"ping", "help_ack", "release_job", "cancel_job", "print_status", "resend",
+                      "rescan_devices"})
 
 
 @dataclass
