@@ -92,13 +92,17 @@ def house(lang: str, card: dict, db, now_ms: int, fragment: bool = False) -> byt
     reasons = ", ".join(i18n.reason_words(lang, r) for r in p["reasons"])
     scanner = card["scanner"]["state"] or "unknown"
     wifi = "—" if card["wifi_now"] is None else escape(str(card["wifi_now"]))
-    main = (f'<main id="house-main" data-house="{escape(card["house"])}"><section class="card '
+    # house.js puts the operators' print-queue panel into #ops (viewers get none) and
+    # reads data-online to tell "house offline" from "no answer".
+    main = (f'<main id="house-main" data-house="{escape(card["house"])}" '
+            f'data-online="{1 if card["online"] else 0}"><section class="card '
             f'{"on" if card["online"] else "off"}"><h2>{name}</h2><div class="state">{state}</div>'
             f'<dl><dt>{t("dashboard.printer")}</dt><dd>{t("state." + (p["state"] or "unknown"))}'
             f'{" — " + escape(reasons) if reasons else ""}</dd><dt>{t("dashboard.scanner")}</dt>'
             f'<dd>{t("state." + scanner)}</dd><dt>{t("dashboard.wifi_now")}</dt><dd>{wifi}</dd>'
-            f'</dl></section>{"".join(charts)}<h2>{t("dashboard.events")}</h2><ul class="events">'
-            f'{events}</ul><h2>{t("dashboard.outages")}</h2><ul>{outages}</ul></main>')
+            f'</dl></section><div id="ops"></div>{"".join(charts)}<h2>{t("dashboard.events")}'
+            f'</h2><ul class="events">{events}</ul><h2>{t("dashboard.outages")}</h2>'
+            f'<ul>{outages}</ul></main>')
     if fragment:
         return main.encode()
     other = "en" if lang == "vi" else "vi"

@@ -110,7 +110,9 @@ def build_command(c: Command) -> bytes:
 
 
 def build_cmd_result(r: CommandResult) -> bytes:
-    check_data({"detail": r.detail})
+    # The detail is the payload's data (depth counted from it): print_status's list of job
+    # objects must fit, as an event's data would.
+    check_data(r.detail, "detail")
     return _dump({"v": SCHEMA_VERSION, "req_id": r.req_id, "name": r.name, "ok": r.ok,
                   "detail": r.detail})
 
@@ -298,7 +300,7 @@ def parse_cmd_result(raw: bytes) -> CommandResult:
     if not COMMAND_NAME.match(name):
         raise PayloadError("bad_schema", "command names are lower-case words")
     detail = obj.get("detail")
-    check_data({"detail": detail})
+    check_data(detail, "detail")
     return CommandResult(req_id=_req_id(obj), name=name, ok=_get(obj, "ok", bool), detail=detail)
 
 

@@ -105,6 +105,19 @@ def test_commands_carry_expiry_and_arguments():
     assert (cmd.req_id, cmd.expires_at, cmd.args) == ("r1", 123, {"button": "print"})
 
 
+def test_a_print_status_answer_with_its_jobs_round_trips():
+    detail = {"state": "idle", "reasons": [], "jobs": [
+        {"id": 12, "state": "held", "pages": None, "age_s": 30, "origin": "lan"}]}
+    raw = c.build_cmd_result(c.CommandResult("r1", "print_status", True, detail))
+    assert c.parse_cmd_result(raw).detail == detail
+
+
+def test_a_command_result_nested_deeper_than_event_data_is_refused():
+    detail = {"a": {"b": {"c": {"d": 1}}}}
+    with pytest.raises(c.PayloadError, match="nested too deeply"):
+        c.build_cmd_result(c.CommandResult("r1", "ping", True, detail))
+
+
 def test_ack_and_central_status_round_trip():
     assert c.parse_ack(c.build_ack(c.Ack(42))).seq == 42
     status = c.parse_central_status(c.build_central_status(c.CentralStatus(True, 1, 2.5)))
