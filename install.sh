@@ -34,8 +34,8 @@ UNITS="$ROOT/etc/systemd/system"
 MOSQUITTO_CONF="$ROOT/etc/mosquitto/conf.d"
 MOSQUITTO_ETC="$ROOT/etc/mosquitto"
 
-# Central's Python needs come from PyPI as plain Python (paho-mqtt, waitress): no compiler,
-# no headers.
+# Central's Python needs come from PyPI as plain Python or wheels (paho-mqtt, waitress,
+# Jinja2): no compiler, no headers.
 CENTRAL_APT=(python3 python3-venv sqlite3 mosquitto mosquitto-clients)
 EDGE_APT=(cups cups-client cups-filters cups-ipp-utils sane-utils libsane1 python3 python3-venv)
 # Debian's builds of the edge extra's libraries (pyproject.toml, culturehouse[edge]). The venv

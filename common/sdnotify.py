@@ -21,6 +21,7 @@ class SystemdNotifier:
         mine = not pid or (pid.isdigit() and int(pid) == os.getpid())
         self.watchdog_every = int(usec) / 2e6 if usec.isdigit() and int(usec) and mine else None
         self._last_ping: float | None = None
+        self._stopping = False
 
     def _send(self, message: str) -> None:
         if not self.address:
@@ -48,12 +49,13 @@ class SystemdNotifier:
         Never call it from a timer thread: the point is that a stuck main loop stops
         the pings and systemd restarts the service.
         """
-        if self.watchdog_every is None:
-            return
+        if self.watchdog_every is None or self._stopping:
+            return  # once STOPPING=1 is said, a ping from the pass under way would follow it
         mono = time.monotonic()
         if self._last_ping is None or mono - self._last_ping >= self.watchdog_every:
             self._last_ping = mono
             self._send("WATCHDOG=1")
 
     def stopping(self) -> None:
+        self._stopping = True
         self._send("STOPPING=1")

@@ -82,5 +82,6 @@ class Proc:
         return self.popen.returncode
 
     def output(self) -> str:
-        self._log.flush()
+        if not self._log.closed:  # still running; after stop() the file is complete
+            self._log.flush()
         return self.log_path.read_text(errors="replace")

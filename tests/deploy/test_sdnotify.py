@@ -143,6 +143,13 @@ def test_watchdog_meant_for_another_process_is_not_pinged(notify_socket):
     assert notify_socket.drain(timeout=0.5) == ["READY=1"]
 
 
+def test_no_watchdog_ping_follows_stopping(notify_socket):
+    notifier = SystemdNotifier({"NOTIFY_SOCKET": notify_socket.path, "WATCHDOG_USEC": "2"})
+    notifier.stopping()
+    notifier.watchdog()  # the pass under way when SIGTERM came ends with a ping
+    assert notify_socket.drain(timeout=0.5) == ["STOPPING=1"]
+
+
 def test_first_watchdog_ping_is_sent_at_once(notify_socket):
     notifier = SystemdNotifier({"NOTIFY_SOCKET": notify_socket.path, "WATCHDOG_USEC": "60000000"})
     notifier.watchdog()
