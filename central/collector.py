@@ -109,7 +109,8 @@ class Collector:
         self._stop = threading.Event()
         ingest = cfg.ingest
         will = Will(self.topics.central_status(), self._status(False))
-        client = build_client("culturehouse-central", cfg.mqtt.username, cfg.mqtt.password,
+        # The client id is the user name, as the shipped broker config enforces anyway.
+        client = build_client(cfg.mqtt.username, cfg.mqtt.username, cfg.mqtt.password,
                               tls=cfg.mqtt.tls, ca_file=cfg.mqtt.ca_file, will=will, v5=True,
                               manual_ack=True)
         self.link = MqttLink(client, cfg.mqtt.host, cfg.mqtt.port, cfg.mqtt.keepalive,
