@@ -153,3 +153,16 @@ def event_problems(event_type: str, data: Mapping[str, Any]) -> list[str]:
         elif problem := value_problem(value_spec, data[key]):
             out.append(f"{key}: {problem}")
     return out
+
+
+REASON_SUFFIXES = ("-error", "-warning", "-report")  # IPP's severity suffixes
+
+
+def base_reason(keyword: str) -> str:
+    """A printer-state-reason without its severity suffix ("media-empty-error" ->
+    "media-empty"): how reasons travel in `print.reasons` and how both sides name them."""
+    for suffix in REASON_SUFFIXES:
+        if keyword.endswith(suffix):
+            return keyword[: -len(suffix)]
+    return keyword
+
