@@ -59,6 +59,11 @@ def is_central_at(host: str, port: int) -> bool:
     try:
         with urllib.request.urlopen(f"http://{target}:{port}/healthz", timeout=3) as resp:
             return "version" in json.loads(resp.read(65536))
+    except urllib.error.HTTPError as exc:  # 503: central, degraded, is still central
+        try:
+            return exc.code == 503 and "version" in json.loads(exc.read(65536))
+        except (OSError, ValueError):
+            return False
     except (OSError, ValueError, urllib.error.URLError):
         return False
 
