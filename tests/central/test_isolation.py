@@ -15,11 +15,14 @@ import sqlite3
 import time
 
 import pytest
+from selenium.webdriver.common.by import By
 
 import protocol
 from central.isolation import STALL_AFTER, StallWatch, retry_delay, write_isolated
 from central.store import Received, Store, connect
 from harness.procs import wait_for
+from tests.central.conftest import PASSWORDS
+from tests.central.test_browser import browser  # noqa: F401  (a fixture: real Chromium)
 from tests.telemetry.helpers import WireClient
 
 FULL = sqlite3.OperationalError("database or disk is full")
@@ -313,3 +316,28 @@ def test_what_a_stalled_central_held_comes_back_from_the_broker_after_a_restart(
     wait_for(lambda: acked(second, "house-01") == last, 20, what="the held rows, redelivered")
     assert sorted(rows_of(second, "house-01")) == list(range(1, last + 1))
     assert second.collector.rejected == {}
+
+
+def test_the_overview_shows_staff_that_central_stopped_storing(make_central, client_for,
+                                                               houses, browser):
+    app = make_central(alerts={"interval": "1s"})
+    client = client_for(app)
+    client.login("viewer")
+    house = houses("house-01")
+    house.online()
+    wait_for(lambda: client.get("/api/houses").json()["houses"], 15, what="the house stored")
+    fill_up(app)
+    for i in range(40):
+        house.telemetry({"wifi.clients": i, "note.text": "z" * 150})
+    wait_for(lambda: client.get("/api/houses").json()["central_alerts"], 15,
+             what="the stalled alert")
+    browser.get(f"http://127.0.0.1:{app.web.port}/login")
+    browser.find_element(By.ID, "user").send_keys("viewer")
+    browser.find_element(By.ID, "password").send_keys(PASSWORDS["viewer"])
+    browser.find_element(By.ID, "login").click()
+    box = wait_for(lambda: (b := browser.find_element(By.ID, "alerts")).is_displayed() and b,
+                   15, what="the alerts box")
+    assert "Trung tâm: ngừng lưu dữ liệu" in box.text and "full" in box.text
+    app.store.db.execute("PRAGMA max_page_count = 1073741823")
+    wait_for(lambda: not browser.find_element(By.ID, "alerts").is_displayed(), 20,
+             what="the alert gone from the page")
