@@ -10,8 +10,8 @@ stored under its seq, so the house's watermark moves on and the row is never ask
 A message that passes all that and still fails to store is rejected alone the same way
 (central/isolation.py); when the database itself fails, the batch is held unacknowledged and
 retried, and ingest reports itself stalled. A command result counts only from the house the
-command went to (central/sent.py). The writer is the database's only writer: the web side's HELP acknowledgements reach it
-through the same queue.
+command went to (central/sent.py). The writer is the database's only writer: the web side's
+HELP acknowledgements reach it through the same queue.
 """
 from __future__ import annotations
 
@@ -208,8 +208,9 @@ class Collector:
                     items = self._take()
                     if items:
                         self._commit(self._handle(items))
-                    self._chase_gaps(time.monotonic())
                 self._flush_acks(time.monotonic())
+                if self._held is None:  # a gap is no gap while the database refuses writes
+                    self._chase_gaps(time.monotonic())
             except Exception:  # the shell's loop: keep ingesting
                 log.exception("the collector's writer failed a pass")
 
