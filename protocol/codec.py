@@ -14,6 +14,7 @@ from .bounds import (CLOCK_QUALITY, COMMAND_NAME, MAX_HISTORY_RAW, MAX_HISTORY_R
                      MAX_NAME, MAX_PAYLOAD, MAX_STRING, MAX_TS, SCHEMA_VERSION, PayloadError,
                      check_data, check_metrics, check_scalar, is_house_id, is_int_between,
                      is_name)
+from .bounds import RESERVED_IDS  # "central" names alerts about central itself
 
 MAX_BOOT = 64  # characters of a boot id (the edge sends 32 hex digits)
 from .messages import (Ack, AlertItem, CentralAlerts, CentralStatus, Command, CommandResult, Event,
@@ -126,11 +127,16 @@ def build_central_status(c: CentralStatus) -> bytes:
                   "max_backlog_rate": c.max_backlog_rate})
 
 
+def _is_alert_house(house: str) -> bool:
+    """A house id, or "central" for an alert about central itself (central.ingest_stalled)."""
+    return is_house_id(house) or house in RESERVED_IDS
+
+
 def build_central_alerts(c: CentralAlerts) -> bytes:
     """Open alerts; if they do not all fit in one payload, the oldest-first prefix that does."""
     items = []
     for a in c.alerts:
-        if not is_house_id(a.house) or not is_name(a.kind):
+        if not _is_alert_house(a.house) or not is_name(a.kind):
             raise PayloadError("bad_schema", "alert house or kind is malformed")
         check_scalar(a.text, "text")
         check_scalar(a.text_en, "text_en")
@@ -325,7 +331,7 @@ def parse_central_alerts(raw: bytes) -> CentralAlerts:
         if not isinstance(item, dict):
             raise PayloadError("bad_schema", "alerts are objects")
         house, kind = _get(item, "house", str), _get(item, "kind", str)
-        if not is_house_id(house) or not is_name(kind):
+        if not _is_alert_house(house) or not is_name(kind):
             raise PayloadError("bad_schema", "alert house or kind is malformed")
         out.append(AlertItem(house, kind, _int(item, "since", 0, MAX_TS),
                              _str(item, "text", MAX_STRING),
