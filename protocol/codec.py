@@ -13,7 +13,7 @@ from typing import Any
 from .bounds import (CLOCK_QUALITY, COMMAND_NAME, MAX_HISTORY_RAW, MAX_HISTORY_ROWS, MAX_INT,
                      MAX_NAME, MAX_PAYLOAD, MAX_STRING, MAX_TS, SCHEMA_VERSION, PayloadError,
                      check_data, check_metrics, check_scalar, is_house_id, is_int_between,
-                     is_name)
+                     is_name, is_text)
 from .bounds import RESERVED_IDS  # "central" names alerts about central itself
 
 MAX_BOOT = 64  # characters of a boot id (the edge sends 32 hex digits)
@@ -192,6 +192,8 @@ def _str(obj: dict, key: str, longest: int, optional: bool = False) -> Any:
     value = _get(obj, key, str, optional)
     if value is not None and len(value) > longest:
         raise PayloadError("bad_schema", f"{key} is longer than {longest} characters")
+    if value is not None and not is_text(value):
+        raise PayloadError("bad_value", f"{key} is not valid Unicode text")
     return value
 
 
