@@ -339,9 +339,10 @@ def test_the_overview_shows_staff_that_central_stopped_storing(make_central, cli
     browser.find_element(By.ID, "user").send_keys("viewer")
     browser.find_element(By.ID, "password").send_keys(PASSWORDS["viewer"])
     browser.find_element(By.ID, "login").click()
-    box = wait_for(lambda: (b := browser.find_element(By.ID, "alerts")).is_displayed() and b,
-                   15, what="the alerts box")
+    def shown_alerts():  # the overview may still be loading after the login redirect
+        boxes = browser.find_elements(By.ID, "alerts")
+        return boxes[0] if boxes and boxes[0].is_displayed() else None
+    box = wait_for(shown_alerts, 15, what="the alerts box")
     assert "Trung tâm: ngừng lưu dữ liệu" in box.text and "full" in box.text
     app.store.db.execute("PRAGMA max_page_count = 1073741823")
-    wait_for(lambda: not browser.find_element(By.ID, "alerts").is_displayed(), 20,
-             what="the alert gone from the page")
+    wait_for(lambda: shown_alerts() is None, 20, what="the alert gone from the page")
