@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
 
-from protocol import MAX_STRING
+from protocol import MAC_LIKE, MAX_STRING
 from protocol.vocabulary import METRICS
 
 from . import i18n
@@ -165,8 +165,15 @@ def describe(track: Track, lang: str, now: int, name: str = "") -> str:
 
 
 def shorten(text: str, most: int = MAX_STRING) -> str:
-    """At most `most` characters: one long alert must never stop the others being published."""
-    return text if len(text) <= most else text[:most - 1] + "…"
+    """Text the contract takes in a retained alert: at most `most` characters, and nothing
+    that looks like a MAC address (a 12-digit backlog count would). One alert's text must
+    never stop the others being published."""
+    while True:  # cutting can leave a new MAC-like tail, and "…" for one leaves room: repeat
+        cut = text if len(text) <= most else text[:most - 1] + "…"
+        clean = MAC_LIKE.sub("…", cut)
+        if clean == text:
+            return clean
+        text = clean
 
 
 def as_dict(track: Track, now: int, name: str = "") -> dict:

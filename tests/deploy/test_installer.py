@@ -300,8 +300,9 @@ def test_central_command_runs_from_its_fresh_venv(central_venv, tmp_path):
 
 def test_central_dashboard_files_are_installed_with_it(central_venv, tmp_path):
     out = run_in(central_venv.venv, tmp_path, "python", "-c", "import importlib.resources as r;"
-                 "print(sorted(p.name for p in r.files('central').joinpath('static').iterdir()))")
-    assert out.returncode == 0 and "'index.html'" in out.stdout and "'app.js'" in out.stdout
+                 "print(sorted(p.name for d in ('static', 'templates')"
+                 " for p in r.files('central').joinpath(d).iterdir()))")
+    assert out.returncode == 0 and "'overview.html'" in out.stdout and "'app.js'" in out.stdout
 
 
 @pytest.mark.timeout(900)
