@@ -11,7 +11,7 @@ import re
 from datetime import date
 from typing import Any, Mapping
 
-from .bounds import MAC_LIKE, MAX_LIST
+from .bounds import MAC_LIKE, MAX_LIST, is_name
 from .words import (COMMANDS, EVENTS, KEYWORD_MAX, MAX_INT, METRICS, CommandSpec, EventSpec,
                     MetricSpec, Value)
 
@@ -62,8 +62,9 @@ def _counts_problem(value: Any) -> str:
     if not isinstance(value, dict) or len(value) > MAX_LIST:
         return f"expected an object of at most {MAX_LIST} counts"
     for key, count in value.items():
-        if _word_problem(key) or _number_problem(Value("int", 0), count):
-            return "expected keyword: integer ≥ 0"
+        # Keys are data keys too: the contract's check_data takes lower-case names only.
+        if not is_name(key) or _number_problem(Value("int", 0), count):
+            return "expected name: integer ≥ 0"
     return ""
 
 
