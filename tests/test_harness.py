@@ -30,14 +30,18 @@ def test_private_cupsd_holds_jobs_on_a_dev_null_queue(cups_server, pdf_of_three_
 def test_fake_ipp_printer_reports_the_pages_it_was_told_to(cups_server, fake_printer,
                                                            pdf_of_three_pages):
     cups_server.add_ipp_queue("harness-eve", fake_printer.uri, hold=False)
+    # What is tested is the fake printer's page count: a backend hiccup on a loaded machine
+    # (seen once in a few full runs as an aborted job) is retried, not taken as the answer.
+    cups_server.lpadmin("-p", "harness-eve", "-o", "printer-error-policy=retry-current-job")
     fake_printer.set_pages(3)
     cups.setServer(cups_server.server)
     conn = cups.Connection()
     job = conn.printFile("harness-eve", str(pdf_of_three_pages), "t", {})
     attrs = wait_for(lambda: (a := conn.getJobAttributes(
-        job, requested_attributes=["job-state", "job-impressions-completed"]))["job-state"] >= 7
+        job, requested_attributes=["job-state", "job-impressions-completed",
+                                   "job-state-reasons"]))["job-state"] >= 7
         and a, 60, interval=0.2, what="job finished")
-    assert attrs["job-state"] == cups.IPP_JOB_COMPLETED
+    assert attrs["job-state"] == cups.IPP_JOB_COMPLETED, (attrs, cups_server.error_log()[-3000:])
     assert attrs["job-impressions-completed"] == 3
 
 
