@@ -56,6 +56,8 @@ class WireClient:
         self.client.on_connect = self._on_connect
         self.client.on_disconnect = self._on_disconnect
         self.client.on_message = self._on_message
+        self.subscribed: set[int] = set()
+        self.client.on_subscribe = lambda c, u, mid, codes, props: self.subscribed.add(mid)
         self.client.connect("127.0.0.1", port, keepalive=10)
         self.client.loop_start()
 
@@ -74,6 +76,9 @@ class WireClient:
         wait_for(self.connected.is_set, 10, what="test client connected")
         result, mid = self.client.subscribe(topic, qos=1)
         assert result == mqtt.MQTT_ERR_SUCCESS
+        # Only after the SUBACK does the broker route messages to us: publishing earlier
+        # races the subscription.
+        wait_for(lambda: mid in self.subscribed, 10, what=f"subscribed to {topic}")
 
     def publish(self, topic: str, payload: bytes, retain: bool = False):
         wait_for(self.connected.is_set, 10, what="test client connected")
