@@ -37,8 +37,9 @@ CREATE TABLE IF NOT EXISTS outbox (
 CREATE TABLE outbox_meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
 -- A file that already handed out seqs keeps the epoch those went out with: "" (before
 -- epochs), so central never counts its unacknowledged rows twice. A new file gets its own.
-INSERT INTO outbox_meta (key, value) VALUES ('epoch', CASE WHEN EXISTS (
-    SELECT 1 FROM sqlite_sequence WHERE name = 'outbox') THEN '' ELSE lower(hex(randomblob(16))) END);
+INSERT INTO outbox_meta (key, value) VALUES ('epoch', CASE
+    WHEN EXISTS (SELECT 1 FROM sqlite_sequence WHERE name = 'outbox') THEN ''
+    ELSE lower(hex(randomblob(16))) END);
 ALTER TABLE outbox ADD COLUMN samples TEXT;
 """)
 ROW_OVERHEAD = 48  # bytes a row costs besides its body (keys, page slack), for the quota
@@ -229,19 +230,19 @@ class Outbox:
                                   f"0)), 0) + count(*) * {ROW_OVERHEAD} FROM outbox").fetchone()
         return size
 
-    def renumber_above(self, seq: int) -> int:
-        """Move every row above `seq` (central stored that far: this outbox was reset)."""
-        low = self.db.execute("SELECT min(seq) FROM outbox").fetchone()[0]
-        shift = seq + 1 - low if low is not None else 0
+    def continue_above(self, seq: int) -> int:
+        """Central stored this epoch's seqs up to `seq`, past the last one handed out here:
+        this file is an older copy of itself (restored from a backup). Its rows are among
+        those central holds, so they go, and new seqs continue above `seq`. Returns how
+        many rows went."""
         self._begin()
-        if shift > 0:  # shifted past every old seq, so no two rows ever collide
-            self.db.execute("UPDATE outbox SET seq = seq + ?", (shift,))
-        self.db.execute("UPDATE sqlite_sequence SET seq = max(seq, ?, "
-                        "(SELECT coalesce(max(seq), 0) FROM outbox)) WHERE name = 'outbox'", (seq,))
+        gone = self.db.execute("DELETE FROM outbox WHERE seq <= ?", (seq,)).rowcount
+        self.db.execute("UPDATE sqlite_sequence SET seq = max(seq, ?) WHERE name = 'outbox'",
+                        (seq,))
         if not self.db.execute("SELECT 1 FROM sqlite_sequence WHERE name='outbox'").fetchone():
             self.db.execute("INSERT INTO sqlite_sequence (name, seq) VALUES ('outbox', ?)", (seq,))
         self.commit()
-        return max(shift, 0)
+        return gone
 
     def enforce_quota(self, chunk: int = 5000) -> int:
         """Roll up the oldest telemetry while over quota; returns rows merged away."""

@@ -121,10 +121,11 @@ class Publisher:
         seq = ack.seq
         last = self.outbox.last_seq()
         if seq > last:
-            # Central stored seqs this outbox never handed out, under its epoch: it was
-            # restored from an older copy (or predates epochs and was reset).
-            shift = self.outbox.renumber_above(seq)
-            log.warning("outbox restarted below central's ack %d: rows moved up by %d", seq, shift)
+            # Central stored seqs of this epoch that this outbox never handed out: it is an
+            # older copy of itself (a restored backup). What it holds is stored already.
+            gone = self.outbox.continue_above(seq)
+            log.warning("outbox is older than central's ack %d of its epoch: %d stored rows "
+                        "forgotten, seqs go on above it", seq, gone)
             self.live_cursor = self.outbox.last_seq() if self.online else self.live_cursor
             self.acked = seq
             self.rewind(now)

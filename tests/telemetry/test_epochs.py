@@ -103,6 +103,15 @@ def test_a_fresh_card_never_deletes_its_rows_on_the_old_cards_watermark(tmp_path
     assert box.oldest() == 501
 
 
+def test_a_restored_copy_of_the_outbox_sends_nothing_twice_and_no_seq_again(tmp_path):
+    box = Outbox(tmp_path / "o.sqlite")
+    fill(box, 20)  # the backup; the card went on to have seqs up to 300 stored, then died
+    pub = publisher(box)
+    pub.on_ack(protocol.Ack(300, box.epoch))
+    assert box.count() == 0 and pub.acked == 300
+    assert fill(box, 1) == [301]
+
+
 # ----- central -----------------------------------------------------------------------------
 
 @pytest.fixture
