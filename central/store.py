@@ -12,7 +12,9 @@ from __future__ import annotations
 import json
 import sqlite3
 import threading
+from bisect import bisect_right
 from dataclasses import dataclass, replace
+from itertools import accumulate
 from pathlib import Path
 
 import protocol
@@ -71,15 +73,15 @@ class Store:
                 if isinstance(msg, protocol.Status):
                     self._status(msg, item.recv_ts)
                     continue
+                rollup = isinstance(msg, protocol.Telemetry) and msg.upto is not None
                 if isinstance(msg, protocol.Telemetry):
                     if msg.house not in latest or msg.ts >= latest[msg.house].ts:
                         latest[msg.house] = msg
-                for row in self._missing_samples(msg) if getattr(msg, "samples", ()) else [msg]:
+                for row in self._missing_samples(msg) if rollup and msg.samples else [msg]:
                     stored = self._insert(row, item.recv_ts)
                     if stored:  # a replay or a duplicate within the batch changes nothing
                         new.append(NewRow(row, item.recv_ts, *stored))
-                if getattr(msg, "upto", None) is not None:
-                    # A roll-up of samples partly stored already still covers the rest.
+                if rollup:  # the span counts as stored, also where central held part of it
                     db.execute("UPDATE messages SET upto = max(coalesce(upto, seq), ?) "
                                "WHERE house = ? AND epoch = ? AND seq = ?",
                                (msg.upto, msg.house, msg.epoch, msg.seq))
@@ -124,14 +126,17 @@ class Store:
         """A roll-up's samples as the rows they were, without those central holds already
         (stored raw, or inside a roll-up stored before): a partly delivered span is filled
         exactly, never counted twice."""
-        spans = self.db.execute(
+        spans = sorted(self.db.execute(  # what is held in the span, and what reaches into it
             "SELECT seq, coalesce(upto, seq) FROM messages WHERE house = ? AND epoch = ? AND "
-            "seq BETWEEN ? AND ? UNION ALL SELECT * FROM (SELECT seq, coalesce(upto, seq) "
-            "FROM messages WHERE house = ? AND epoch = ? AND seq < ? ORDER BY seq DESC LIMIT 1)",
+            "seq BETWEEN ? AND ? UNION ALL SELECT seq, upto FROM messages WHERE house = ? AND "
+            "epoch = ? AND upto >= ? AND seq < ?",
             (rollup.house, rollup.epoch, rollup.seq, rollup.upto, rollup.house, rollup.epoch,
-             rollup.seq)).fetchall()
+             rollup.seq, rollup.seq)))
+        starts = [low for low, _ in spans]
+        reach = list(accumulate((high for _, high in spans), max))  # furthest held so far
         return [row for row in expand_rollup(rollup)
-                if not any(low <= row.seq <= high for low, high in spans)]
+                if not (i := bisect_right(starts, row.seq)) or reach[i - 1] < row.seq]
+
     def ack_help(self, house: str, user: str, at_ms: int) -> tuple[int, int | None]:
         """Acknowledge a house's open HELP requests stored by `at_ms` (what the operator saw).
 

@@ -174,6 +174,17 @@ def test_a_roll_up_over_one_central_stored_before_samples_were_kept_skips_its_sp
     assert store.acked() == {"house-01": 31}
 
 
+def test_a_roll_up_reaching_in_from_below_covers_what_it_stood_for(tmp_path):
+    store = central(tmp_path / "c.sqlite")
+    legacy = protocol.Telemetry("house-01", "b", 1, T0 + 20 * MINUTE, {}, upto=20)
+    raw = protocol.Telemetry("house-01", "b", 5, T0 + 5 * MINUTE, {})  # a resent one inside
+    exact = protocol.Telemetry("house-01", "b", 10, T0 + 30 * MINUTE, {}, upto=30, samples=tuple(
+        protocol.Sample(s, T0 + s * MINUTE, {}) for s in range(10, 31)))
+    store.write_batch([Received(legacy, T0), Received(raw, T0)])
+    store.write_batch([Received(exact, T0)])
+    assert stored_seqs(store) == [1, 5, *range(21, 31)]
+
+
 @settings(max_examples=25, deadline=None,
           suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
 @given(st.lists(st.tuples(st.integers(1, 30), st.one_of(st.none(), st.integers(0, 40)),
