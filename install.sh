@@ -36,7 +36,7 @@ MOSQUITTO_ETC="$ROOT/etc/mosquitto"
 
 # Central's Python needs come from PyPI as plain Python or wheels (paho-mqtt, waitress,
 # Jinja2): no compiler, no headers.
-CENTRAL_APT=(python3 python3-venv sqlite3 mosquitto mosquitto-clients)
+CENTRAL_APT=(python3 python3-venv sqlite3 mosquitto mosquitto-clients openssl)
 EDGE_APT=(cups cups-client cups-filters cups-ipp-utils sane-utils libsane1 python3 python3-venv)
 # Debian's builds of the edge extra's libraries (pyproject.toml, culturehouse[edge]). The venv
 # sees them (--system-site-packages) and pip takes each one whose version meets the bounds, so
@@ -211,8 +211,41 @@ install_mosquitto_config() {
         say "created an empty broker password file: add central's user with"
         say "  sudo culturehouse-central add-house central"
     fi
+    install_broker_certs
     system systemctl enable mosquitto.service
     system systemctl restart mosquitto.service
+}
+
+install_broker_certs() {
+    # The houses' TLS listener needs a CA and a broker certificate: made once, here, when
+    # absent (a commune with its own CA puts ca.crt, broker.crt and broker.key there first).
+    local dir="$MOSQUITTO_ETC/certs"
+    if [ -f "$dir/ca.crt" ] && [ -f "$dir/broker.crt" ] && [ -f "$dir/broker.key" ]; then
+        return
+    fi
+    command -v openssl >/dev/null || die "openssl is needed to make the broker's certificates"
+    local name san ip
+    name="${CULTUREHOUSE_BROKER_NAME:-$(hostname -f 2>/dev/null || hostname)}"
+    san="DNS:$name,DNS:localhost,IP:127.0.0.1"
+    for ip in $(hostname -I 2>/dev/null); do san="$san,IP:$ip"; done
+    mkdir -p "$dir"
+    (
+        cd "$dir"
+        umask 077
+        openssl req -x509 -newkey rsa:3072 -nodes -days 3650 -subj "/CN=culturehouse CA" \
+            -keyout ca.key -out ca.crt 2>/dev/null
+        openssl req -newkey rsa:3072 -nodes -subj "/CN=$name" -keyout broker.key \
+            -out broker.csr 2>/dev/null
+        printf 'subjectAltName=%s\n' "$san" > san.ext
+        openssl x509 -req -in broker.csr -CA ca.crt -CAkey ca.key -CAcreateserial \
+            -days 3650 -extfile san.ext -out broker.crt 2>/dev/null
+        rm -f broker.csr san.ext
+    )
+    chmod 0644 "$dir/ca.crt" "$dir/broker.crt"
+    chmod 0640 "$dir/broker.key"
+    system chown root:mosquitto "$dir/broker.key"
+    say "made the broker's TLS certificates in /etc/mosquitto/certs (for $san);"
+    say "  copy /etc/mosquitto/certs/ca.crt to each house (mqtt.ca_file in edge.toml)"
 }
 
 install_edge() {

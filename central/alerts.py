@@ -1,6 +1,7 @@
 """Alerts with hysteresis: what is wrong at which house, raised and cleared over time.
 
-`observe` turns house cards into conditions; `step` applies hold and clear delays and
+`observe` turns house cards into conditions (`observe_central` central's own state, under
+the reserved id "central"); `step` applies hold and clear delays and
 returns the new tracks with what was raised and cleared; `describe` gives the clear text.
 Pure: standard library and central.i18n only.
 """
@@ -8,7 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
 
-from protocol import MAX_STRING
+from protocol import MAC_LIKE, MAX_STRING
 from protocol.vocabulary import METRICS
 
 from . import i18n
@@ -16,8 +17,10 @@ from . import i18n
 OUTBOX_ROWS = METRICS["outbox.rows"].name
 DISK_FREE_PCT = METRICS["sys.disk_free_pct"].name
 
+CENTRAL = "central"  # the house id of alerts about central itself (reserved in the contract)
 KINDS = ("house.offline", "printer.attention", "scanner.missing", "outbox.backlog",
-         "clock.skew", "disk.low", "help.unacked")
+         "clock.skew", "disk.low", "help.unacked", "central.ingest_stalled")
+INSTANT_CLEAR = ("house.offline", "help.unacked", "central.ingest_stalled")
 
 
 @dataclass(frozen=True)
@@ -37,7 +40,9 @@ class Rules:
     def hold(self, kind: str) -> float:
         return {"house.offline": self.offline_after, "printer.attention": self.printer_after,
                 "scanner.missing": self.scanner_after, "outbox.backlog": self.backlog_after,
-                "clock.skew": self.skew_after, "disk.low": 60.0, "help.unacked": 0.0}[kind]
+                "clock.skew": self.skew_after, "disk.low": 60.0, "help.unacked": 0.0,
+                # Stalled is only declared after repeated failures: no second wait.
+                "central.ingest_stalled": 0.0}[kind]
 
 
 @dataclass(frozen=True)
@@ -93,6 +98,14 @@ def observe(card: dict, rules: Rules, raised: set[str], skew_ms: int | None,
     return out, True
 
 
+def observe_central(stall) -> dict[str, Condition]:
+    """Conditions holding at central itself: ingest stalled (an isolation.Stall, or None)."""
+    if stall is None:
+        return {}
+    return {"central.ingest_stalled": Condition(stall.since, {"reason": stall.reason,
+                                                              "held": stall.held})}
+
+
 def step(tracks: dict[tuple, Track], house: str, conditions: dict[str, Condition], current: bool,
          now: int, rules: Rules) -> tuple[list[Track], list[Track]]:
     """Advance one house's tracks in place; returns (raised now, cleared now)."""
@@ -108,14 +121,13 @@ def step(tracks: dict[tuple, Track], house: str, conditions: dict[str, Condition
                 track = replace(track, raised=now)
                 raised.append(track)
             tracks[key] = track
-        elif track is not None and (current or kind == "help.unacked" or kind == "house.offline"):
+        elif track is not None and (current or kind in INSTANT_CLEAR):
             if track.raised is None:
                 del tracks[key]
                 continue
             track = track if track.clear_since else replace(track, clear_since=now)
-            # house.offline and help clear at once: the good news is certain, not a blip.
-            instant = kind in ("house.offline", "help.unacked")
-            if instant or now - track.clear_since >= rules.clear_after * 1000:
+            # These clear at once: the good news is certain, not a blip.
+            if kind in INSTANT_CLEAR or now - track.clear_since >= rules.clear_after * 1000:
                 del tracks[key]
                 cleared.append(track)
             else:
@@ -145,12 +157,23 @@ def describe(track: Track, lang: str, now: int, name: str = "") -> str:
     if track.kind == "help.unacked":
         return i18n.t(lang, "alert.help.unacked", house=who,
                       dur=i18n.duration(lang, (now - d.get("since", now)) / 1000))
+    if track.kind == "central.ingest_stalled":
+        return i18n.t(lang, "alert.central.ingest_stalled", held=d.get("held", 0),
+                      reason=d.get("reason", ""),
+                      dur=i18n.duration(lang, (now - track.since) / 1000))
     return i18n.t(lang, "alert." + track.kind, house=who)
 
 
 def shorten(text: str, most: int = MAX_STRING) -> str:
-    """At most `most` characters: one long alert must never stop the others being published."""
-    return text if len(text) <= most else text[:most - 1] + "…"
+    """Text the contract takes in a retained alert: at most `most` characters, and nothing
+    that looks like a MAC address (a 12-digit backlog count would). One alert's text must
+    never stop the others being published."""
+    while True:  # cutting can leave a new MAC-like tail, and "…" for one leaves room: repeat
+        cut = text if len(text) <= most else text[:most - 1] + "…"
+        clean = MAC_LIKE.sub("…", cut)
+        if clean == text:
+            return clean
+        text = clean
 
 
 def as_dict(track: Track, now: int, name: str = "") -> dict:

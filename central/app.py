@@ -57,6 +57,10 @@ class AlertMonitor:
                                             self._backlog_growing(db, card, now_ms))
             up, down = alerts.step(self.tracks, house, conds, current, now_ms, self.rules)
             changes += [("raised", t) for t in up] + [("cleared", t) for t in down]
+        up, down = alerts.step(self.tracks, alerts.CENTRAL,
+                               alerts.observe_central(self.collector.watch.stall), True, now_ms,
+                               self.rules)
+        changes += [("raised", t) for t in up] + [("cleared", t) for t in down]
         self._open = [alerts.as_dict(t, now_ms, self.names.get(t.house, ""))
                       for t in sorted(self.tracks.values(), key=lambda t: (t.house, t.kind))
                       if t.raised]
@@ -108,14 +112,23 @@ class Central:
         self.monitor = AlertMonitor(cfg, self.store, self.collector)
         self.web = Web(self.store, cfg, Deps(
             health=self.health, alerts=self.monitor.open, send_command=self.send_command,
-            ack_help=self.collector.ack_help, cmd_result=self.collector.cmd_results.get))
+            ack_help=self.collector.ack_help, cmd_result=self.collector.cmd_result))
         self._stop = threading.Event()
 
     def health(self) -> dict:
-        return {"status": "ok" if self.collector.connected else "degraded",
-                "broker": self.collector.connected, "version": __version__,
-                "stored_total": self.collector.stored_total,
+        """What /healthz answers; "degraded" (HTTP 503) says why in `reason`."""
+        broker, stall = self.collector.connected, self.collector.watch.stall
+        why = ([] if broker else ["broker disconnected"]) + (
+            [f"ingest stalled: {stall.reason}"] if stall else [])
+        info = {"status": "degraded" if why else "ok", "broker": broker,
+                "version": __version__, "stored_total": self.collector.stored_total,
                 "rejected": dict(self.collector.rejected)}
+        if why:
+            info["reason"] = "; ".join(why)
+        if stall:
+            info["ingest"] = {"stalled_since": stall.since, "held": stall.held,
+                              "reason": stall.reason}
+        return info
 
     def send_command(self, house: str, name: str, args: dict) -> str:
         return self.collector.send_command(house, name, args)

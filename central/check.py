@@ -53,14 +53,27 @@ def check_database(path: Path) -> CheckLine:
     return check_line("database", True, "check.database.ok", path=path, houses=houses)
 
 
-def is_central_at(host: str, port: int) -> bool:
-    """Does a culturehouse central answer /healthz on this port?"""
+def central_health(host: str, port: int) -> dict | None:
+    """What a culturehouse central answers on /healthz at this port (also when degraded),
+    or None when none answers there."""
     target = "127.0.0.1" if host in ("0.0.0.0", "") else host
     try:
         with urllib.request.urlopen(f"http://{target}:{port}/healthz", timeout=3) as resp:
-            return "version" in json.loads(resp.read(65536))
+            body = resp.read(65536)
+    except urllib.error.HTTPError as exc:  # 503 while degraded still says why
+        body = exc.read(65536)
     except (OSError, ValueError, urllib.error.URLError):
-        return False
+        return None
+    try:
+        health = json.loads(body)
+    except ValueError:
+        return None
+    return health if isinstance(health, dict) and "version" in health else None
+
+
+def is_central_at(host: str, port: int) -> bool:
+    """Does a culturehouse central answer /healthz on this port?"""
+    return central_health(host, port) is not None
 
 
 def check_web_port(host: str, port: int) -> CheckLine:
@@ -82,6 +95,27 @@ def check_web_port(host: str, port: int) -> CheckLine:
     return check_line("web", True, "check.web.free", where=where)
 
 
+def check_broker(cfg, path: Path, timeout: float) -> CheckLine:
+    """The running central's own connection, if it runs (its /healthz says): logging in
+    with its user name would take over the collector's session (the broker binds client
+    ids to user names)."""
+    where = f"{cfg.mqtt.host}:{cfg.mqtt.port}"
+    health = central_health(cfg.web.host, cfg.web.port)
+    if health is not None and isinstance(health.get("broker"), bool):
+        if health["broker"]:
+            return check_line("broker", True, "check.broker.central_connected", where=where,
+                              user=cfg.mqtt.username)
+        return check_line("broker", False, "check.broker.central_disconnected",
+                          "check.broker.unreachable.fix", where=where)
+    result = probe_broker(cfg.mqtt, cfg.mqtt.username, cfg.mqtt.username, timeout)
+    env_file = str(path.with_suffix(".env"))
+    line = broker_line(result, cfg.mqtt.host, cfg.mqtt.port, cfg.mqtt.username, env_file)
+    if result.status == "credentials":  # central's password is set by hand, not by add-house
+        line = dataclasses.replace(line, fix=phrase("check.broker.credentials.central_fix",
+                                                    env_file=env_file, user=cfg.mqtt.username))
+    return line
+
+
 def run(config_path: str | Path, *, as_json: bool = False, out: TextIO | None = None,
         environ: dict | None = None, clock: Callable[[], ClockReading] = read_clock,
         min_free_mb: int = MIN_FREE_MB, broker_timeout: float = 8.0) -> int:
@@ -96,14 +130,7 @@ def run(config_path: str | Path, *, as_json: bool = False, out: TextIO | None = 
         return 2
     lang = cfg.web.language
     lines = [config_line(path)]
-    result = probe_broker(cfg.mqtt, cfg.mqtt.username, "culturehouse-central-check",
-                          broker_timeout)
-    env_file = str(path.with_suffix(".env"))
-    line = broker_line(result, cfg.mqtt.host, cfg.mqtt.port, cfg.mqtt.username, env_file)
-    if result.status == "credentials":  # central's password is set by hand, not by add-house
-        line = dataclasses.replace(line, fix=phrase("check.broker.credentials.central_fix",
-                                                    env_file=env_file, user=cfg.mqtt.username))
-    lines.append(line)
+    lines.append(check_broker(cfg, path, broker_timeout))
     database = Path(cfg.storage.database)
     lines.append(check_database(database))
     lines.append(check_web_port(cfg.web.host, cfg.web.port))

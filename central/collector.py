@@ -7,19 +7,23 @@ wait a reorder window, then the house is asked to `resend` them. A bad payload i
 by reason and logged (rate limited); it never stops ingest. A telemetry or event row whose
 values break the vocabulary's types is rejected too, and a stand-in without its values is
 stored under its seq, so the house's watermark moves on and the row is never asked for again.
-The writer is the database's only writer: the web side's HELP acknowledgements reach it
-through the same queue.
+A message that passes all that and still fails to store is rejected alone the same way
+(central/isolation.py); when the database itself fails, the batch is held unacknowledged and
+retried, and ingest reports itself stalled. A command result counts only from the house the
+command went to (central/sent.py). The writer is the database's only writer: the web side's
+HELP acknowledgements reach it through the same queue.
 """
 from __future__ import annotations
 
 import logging
 import queue
+import sqlite3
 import threading
 import time
 import uuid
 from collections import Counter
 from concurrent.futures import Future
-from dataclasses import dataclass
+from dataclasses import dataclass, field, replace
 
 import protocol
 from protocol.vocabulary import COMMANDS, EVENTS, event_problems, metric_problem
@@ -27,6 +31,8 @@ from common.mqtt_link import (Inbound, LinkDown, LinkUp, MqttLink, Published, Wi
                             v5_session)
 
 from .config import CentralConfig
+from .isolation import StallWatch, describe, write_isolated
+from .sent import SentCommands
 from .store import Received, Store
 
 log = logging.getLogger(__name__)
@@ -34,6 +40,20 @@ LOG_EVERY = 60.0  # seconds between log lines about rejected payloads of one rea
 REJECTED = EVENTS["ingest.rejected"].type
 RESEND = COMMANDS["resend"].name
 ACK_HELP_WAIT = 5.0  # seconds the web side waits for the writer before answering "busy"
+MAX_LOG_KEYS = 10_000  # (house, reason) pairs whose last log time is kept
+
+
+@dataclass(frozen=True)
+class StandIn(Received):
+    """Stored in place of a rejected row: never counted as stored."""
+
+
+@dataclass
+class Unit:
+    """What one pass of the writer took: rows to store and the messages to PUBACK after."""
+
+    batch: list = field(default_factory=list)
+    inbound: list = field(default_factory=list)
 
 
 @dataclass(frozen=True)
@@ -90,6 +110,14 @@ def stand_in(message, reason: str, problem: str):
                           message.tq, message.mono, message.epoch)
 
 
+def store_failed_stand_in(message, problem: str):
+    """A stand-in that cannot fail as its message did: no mono, a boot that encodes."""
+    if isinstance(message, protocol.Status):
+        return None  # a status has no seq to hold
+    safe = stand_in(message, "store_failed", problem)
+    return replace(safe, mono=None, boot=message.boot.encode("utf-8", "replace").decode())
+
+
 class Collector:
     def __init__(self, cfg: CentralConfig, store: Store):
         self.cfg = cfg
@@ -100,8 +128,10 @@ class Collector:
         self.rejected: Counter[str] = Counter()
         self.stored_total = 0
         self.resends_asked = 0
-        self.cmd_results: dict[str, protocol.CommandResult] = {}
-        self._last_log: dict[str, float] = {}
+        self.commands = SentCommands()
+        self.watch = StallWatch()  # .stall is set while the database refuses what is held
+        self._held: Unit | None = None  # what the database refused, retried at watch.retry_at
+        self._last_log: dict[tuple, float] = {}
         self._acks_sent: dict[str, tuple[str, int]] = {}  # house -> (epoch, seq) published
         self._ack_at: dict[str, float] = {}
         self._pending_acks: dict[str, int] = {}
@@ -111,7 +141,8 @@ class Collector:
         self._stop = threading.Event()
         ingest = cfg.ingest
         will = Will(self.topics.central_status(), self._status(False))
-        client = build_client("culturehouse-central", cfg.mqtt.username, cfg.mqtt.password,
+        # The client id is the user name, as the shipped broker config enforces anyway.
+        client = build_client(cfg.mqtt.username, cfg.mqtt.username, cfg.mqtt.password,
                               tls=cfg.mqtt.tls, ca_file=cfg.mqtt.ca_file, will=will, v5=True,
                               manual_ack=True)
         self.link = MqttLink(client, cfg.mqtt.host, cfg.mqtt.port, cfg.mqtt.keepalive,
@@ -145,6 +176,7 @@ class Collector:
         req_id = uuid.uuid4().hex
         payload = protocol.build_command(protocol.Command(
             name, req_id, int((time.time() + ttl_s) * 1000), args))
+        self.commands.sent(req_id, house, name, time.monotonic())  # before any answer can come
         self.link.publish(self.topics.cmd(house, name), payload)
         return req_id
 
@@ -163,46 +195,59 @@ class Collector:
                 raise
             return done.result()  # the writer is on it: only moments away
 
+    def cmd_result(self, req_id: str):
+        """What the web side shows for a command: None when unknown or forgotten."""
+        return self.commands.lookup(req_id, time.monotonic())
+
     # ----- writer thread --------------------------------------------------------------------
     def _write_loop(self) -> None:
-        wait = float(self.cfg.ingest.batch_wait)
         while not self._stop.is_set():
-            items = []
             try:
-                items.append(self.queue.get(timeout=0.2))
-                deadline = time.monotonic() + wait
-                while len(items) < self.cfg.ingest.batch_size:
-                    remaining = deadline - time.monotonic()
-                    if remaining <= 0:
+                if self._held is not None:  # the database refused it: nothing new until stored
+                    if self._stop.wait(max(0.0, self.watch.retry_at - time.monotonic())):
                         break
-                    items.append(self.queue.get(timeout=remaining))
-            except queue.Empty:
-                pass
-            try:
-                if items:
-                    self._handle(items)
+                    self._commit(self._held)
+                else:
+                    items = self._take()
+                    if items:
+                        self._commit(self._handle(items))
                 self._flush_acks(time.monotonic())
-                self._chase_gaps(time.monotonic())
+                if self._held is None:  # a gap is no gap while the database refuses writes
+                    self._chase_gaps(time.monotonic())
             except Exception:  # the shell's loop: keep ingesting
-                log.exception("storing a batch of %d messages failed", len(items))
+                log.exception("the collector's writer failed a pass")
 
-    def _handle(self, items: list) -> None:
-        batch: list[Received] = []
-        inbound: list[Inbound] = []
-        stand_ins = 0
+    def _take(self) -> list:
+        """Up to batch_size items, waiting at most batch_wait after the first."""
+        items = []
+        try:
+            items.append(self.queue.get(timeout=0.2))
+            deadline = time.monotonic() + float(self.cfg.ingest.batch_wait)
+            while len(items) < self.cfg.ingest.batch_size:
+                remaining = deadline - time.monotonic()
+                if remaining <= 0:
+                    break
+                items.append(self.queue.get(timeout=remaining))
+        except queue.Empty:
+            pass
+        return items
+
+    def _handle(self, items: list) -> Unit:
+        """Validate what came in; returns the rows to store and the messages to ack after."""
+        unit = Unit()
         now_ms = int(time.time() * 1000)
         for item in items:
             if isinstance(item, LinkUp):
                 log.info("connected to broker %s:%d", self.cfg.mqtt.host, self.cfg.mqtt.port)
                 self.link.publish(self.topics.central_status(), self._status(True), retain=True)
                 self._acks_sent.clear()  # re-send watermarks after a reconnect
-                self._pending_acks.update(self.store.acked())
+                self._resend_watermarks()
             elif isinstance(item, LinkDown):
                 log.warning("broker connection lost (%s)", item.reason)
             elif isinstance(item, HelpAck):
                 self._ack_help(item)
             elif isinstance(item, Inbound):
-                inbound.append(item)
+                unit.inbound.append(item)
                 try:
                     parsed = parse_inbound(self.topics, item, self.known)
                 except protocol.PayloadError as exc:
@@ -210,22 +255,49 @@ class Collector:
                     continue
                 for message in parsed or ():
                     if isinstance(message, tuple):
-                        self._cmd_result(*message)
+                        self._cmd_result(*message, topic=item.topic)
                         continue
                     problem = vocabulary_problem(message)
                     if problem:
                         self._reject("bad_value", item.topic)
-                        message = stand_in(message, "bad_value", problem)
-                        stand_ins += 1
-                    batch.append(Received(message, now_ms))
+                        unit.batch.append(StandIn(stand_in(message, "bad_value", problem), now_ms))
+                    else:
+                        unit.batch.append(Received(message, now_ms))
             elif not isinstance(item, Published):
                 log.debug("unexpected item %r", item)
-        if batch:
-            self._pending_acks.update(self.store.write_batch(batch))
-            self.stored_total += sum(1 for r in batch
-                                     if not isinstance(r.message, protocol.Status)) - stand_ins
-        for item in inbound:  # only now is it safe for the broker to forget them
+        return unit
+
+    def _commit(self, unit: Unit) -> None:
+        """Store a unit's rows, each failing one rejected alone; PUBACK once all are in.
+
+        When the database fails, the rest is held (nothing acked: the broker keeps it) and
+        retried with a growing pause (central/isolation.py says when ingest is stalled).
+        """
+        out = write_isolated(self.store.write_batch, unit.batch, self._substitute)
+        self._pending_acks.update(out.marks)
+        self.stored_total += sum(1 for r in out.stored if not isinstance(r, StandIn)
+                                 and not isinstance(r.message, protocol.Status))
+        for received, exc in out.failed:
+            self._reject("store_failed", f"house {received.message.house}",
+                         received.message.house, describe(exc))
+        if out.error is not None:
+            unit.batch, self._held = out.left, unit
+            if self.watch.failed(out.error, len(unit.inbound), time.monotonic(),
+                                 int(time.time() * 1000)):
+                log.error("ingest stalled: the database refuses writes (%s); %d messages held "
+                          "unacknowledged, retrying", self.watch.stall.reason, len(unit.inbound))
+            return
+        self._held = None
+        ended = self.watch.succeeded()
+        if ended is not None:
+            log.warning("ingest resumed after %.0f s stalled (%s)",
+                        time.time() - ended.since / 1000, ended.reason)
+        for item in unit.inbound:  # only now is it safe for the broker to forget them
             self.link.ack(item)
+
+    def _substitute(self, received: Received, exc: BaseException) -> Received | None:
+        message = store_failed_stand_in(received.message, describe(exc))
+        return None if message is None else StandIn(message, received.recv_ts)
 
     def _ack_help(self, item: HelpAck) -> None:
         if not item.done.set_running_or_notify_cancel():
@@ -235,16 +307,28 @@ class Collector:
         except Exception as exc:  # the web side reports it; ingest goes on
             item.done.set_exception(exc)
 
-    def _cmd_result(self, house: str, result: protocol.CommandResult) -> None:
-        self.cmd_results[result.req_id] = result
+    def _cmd_result(self, house: str, result: protocol.CommandResult, topic: str) -> None:
+        sent = self.commands.answer(house, result, time.monotonic())
+        if sent is None:  # another house's command, a name it was not sent, or long forgotten
+            self._reject("foreign_result", topic)
+            return
         detail = result.detail if isinstance(result.detail, dict) else {}
         oldest = detail.get("oldest")
         epoch = detail.get("epoch", "")  # the outbox `oldest` belongs to ("" before epochs)
         if (result.name == RESEND and result.ok and isinstance(oldest, int) and oldest > 1
                 and protocol.is_epoch(epoch)):
             # The house no longer holds what lies below `oldest`: stop waiting for it.
-            self.store.raise_floor(house, oldest - 1, epoch)
+            try:
+                self.store.raise_floor(house, oldest - 1, epoch)
+            except sqlite3.Error as exc:  # asked again later; the batch must go on
+                log.debug("could not raise %s's floor: %s", house, exc)
+            self._resend_watermarks()
+
+    def _resend_watermarks(self) -> None:
+        try:
             self._pending_acks.update(self.store.acked())
+        except sqlite3.Error as exc:  # an unreadable database stalls the writes too: seen there
+            log.debug("could not read the watermarks: %s", exc)
 
     def _flush_acks(self, now: float) -> None:
         interval = float(self.cfg.ingest.ack_interval)
@@ -286,10 +370,13 @@ class Collector:
                     asked_at = now
             self._gaps[house] = (mark, seen_at, asked_at)
 
-    def _reject(self, reason: str, topic: str) -> None:
+    def _reject(self, reason: str, where: str, house: str = "", problem: str = "") -> None:
+        """Count a reject; log it at most every LOG_EVERY s per reason (and house, if known)."""
         self.rejected[reason] += 1
-        now = time.monotonic()
-        if now - self._last_log.get(reason, -LOG_EVERY) >= LOG_EVERY:
-            self._last_log[reason] = now
-            log.warning("rejected a payload on %s: %s (%d so far)", topic, reason,
-                        self.rejected[reason])
+        now, key = time.monotonic(), (house, reason)
+        if now - self._last_log.get(key, -LOG_EVERY) >= LOG_EVERY:
+            if len(self._last_log) >= MAX_LOG_KEYS:
+                self._last_log.clear()
+            self._last_log[key] = now
+            log.warning("rejected a payload on %s: %s%s (%d so far)", where, reason,
+                        f" ({problem})" if problem else "", self.rejected[reason])

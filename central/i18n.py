@@ -1,10 +1,11 @@
 """The dashboard's words from the shared catalogue (common/i18n.py): printer reasons in plain
 words, durations, and the part of the catalogue the overview page's script gets as JSON.
-Pure: standard library and common.i18n only.
+Pure: standard library, common.i18n and protocol only.
 """
 from __future__ import annotations
 
 from common.i18n import LANGS, known, pick, text, with_prefixes  # noqa: F401  (pick: web.py)
+from protocol.vocabulary import base_reason  # noqa: F401  (alerts.py names it through here)
 
 # What the overview page's script looks up (served as /i18n.json).
 PAGE_PREFIXES = ("other_language", "dashboard.", "state.", "cause.", "reason.", "duration.")
@@ -12,13 +13,6 @@ PAGE_PREFIXES = ("other_language", "dashboard.", "state.", "cause.", "reason.", 
 WARNING_REASONS = frozenset({"marker-supply-low", "toner-low", "connecting-to-device"})
 
 t = text  # the pages' and alerts' short name for a catalogue lookup
-
-
-def base_reason(reason: str) -> str:
-    for suffix in ("-error", "-warning", "-report"):
-        if reason.endswith(suffix):
-            return reason[: -len(suffix)]
-    return reason
 
 
 def reason_words(lang: str, reason: str) -> str:

@@ -1,13 +1,19 @@
-"""HTML made on the server: the login form, the house page with inline SVG charts, /metrics.
+"""HTML made on the server from Jinja2 templates (central/templates/, escaped by default):
+the login form, the overview's shell, the house page with its SVG charts; and /metrics.
 
-The overview page is static (static/index.html + app.js) and reads the JSON API.
+Whatever a house sent reaches a page only through the templates' escaping; the overview
+itself is filled by static/app.js from the JSON API (as text, never as HTML).
+Pure but for reading the store: standard library, jinja2, protocol and central only.
 """
 from __future__ import annotations
 
+import math
 import re
+from dataclasses import dataclass
 from datetime import datetime
-from html import escape
-from importlib import resources
+from functools import partial
+
+from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescape
 
 from protocol.vocabulary import METRICS
 
@@ -15,106 +21,165 @@ from . import i18n, queries
 from .rollups import COPY_JOBS, PRINT_PAGES, SCAN_JOBS, WIFI_PEAK, stored_timezone, zone
 
 CHARTS = (PRINT_PAGES, SCAN_JOBS, COPY_JOBS, WIFI_PEAK)
+# (step, days shown, heading) of the house page's two rows of charts
+CHART_ROWS = (("hour", 7, "dashboard.per_hour"), ("day", 30, "dashboard.per_day"))
+EVENT_TEXT = 80  # characters of an event's data shown on the house page
+
+TEMPLATES = Environment(
+    loader=PackageLoader("central", "templates"),
+    autoescape=select_autoescape(("html", "svg"), default_for_string=True, default=True),
+    undefined=StrictUndefined, trim_blocks=True, lstrip_blocks=True)
 
 
-def _shell(lang: str, title: str, body: str, script: str = "") -> bytes:
-    js = f'<script src="/static/{script}" defer></script>' if script else ""
-    return (f'<!doctype html><html lang="{lang}"><head><meta charset="utf-8">'
-            f'<meta name="viewport" content="width=device-width, initial-scale=1">'
-            f'<title>{escape(title)}</title><link rel="stylesheet" href="/static/style.css">{js}'
-            f'</head><body>{body}</body></html>').encode()
+def _render(template: str, lang: str, **values) -> bytes:
+    """A page in `lang`; `t(key, **params)` in the templates looks words up in the catalogue."""
+    page = TEMPLATES.get_template(template).render(
+        lang=lang, other="en" if lang == "vi" else "vi", t=partial(i18n.t, lang), **values)
+    return page.encode("utf-8", "replace")  # a stray lone surrogate becomes "?", not a 500
 
 
 def login(lang: str, error: str = "") -> bytes:
-    t = lambda k: escape(i18n.t(lang, k))  # noqa: E731
-    other = "en" if lang == "vi" else "vi"
-    err = f'<p class="error" role="alert">{escape(error)}</p>' if error else ""
-    body = (f'<header><h1>{t("dashboard.title")}</h1><a class="lang" '
-            f'href="/login?lang={other}">{t("other_language")}</a></header><main class="login">'
-            f'<form method="post" action="/login?lang={lang}">{err}<label>{t("dashboard.user")}'
-            f'<input name="user" id="user" autocomplete="username" required></label><label>'
-            f'{t("dashboard.password")}<input type="password" name="password" id="password" '
-            f'autocomplete="current-password" required></label><button type="submit" id="login">'
-            f'{t("dashboard.login")}</button></form></main>')
-    return _shell(lang, i18n.t(lang, "dashboard.login"), body)
+    return _render("login.html", lang, title=i18n.t(lang, "dashboard.login"), script="",
+                   error=error)
 
 
 def overview(lang: str) -> bytes:
-    page = resources.files("central").joinpath("static/index.html").read_text()
-    return page.replace('lang="vi"', f'lang="{lang}"', 1).encode()
+    return _render("overview.html", lang, title=i18n.t(lang, "dashboard.title"),
+                   script="app.js")
 
 
-def svg_bars(points: list[list], label: str, tz_name: str, hourly: bool) -> str:
-    """A bar chart as inline SVG (no script, no library): one bar per bucket."""
-    w, h, pad = 640, 160, 28
-    top = max((p[1] for p in points), default=0) or 1
-    bw = (w - pad) / max(1, len(points))
+# ----- charts ---------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class Bar:
+    x: str
+    y: str
+    width: str
+    height: str
+    tip: str
+
+
+@dataclass(frozen=True)
+class Tick:
+    x: str
+    label: str
+
+
+@dataclass(frozen=True)
+class Chart:
+    """One bar chart, every number already formatted for the SVG (templates/chart.html)."""
+
+    label: str
+    top: str
+    bars: tuple[Bar, ...]
+    ticks: tuple[Tick, ...]
+    width: int = 640
+    height: int = 160
+    pad: int = 28
+
+    @property
+    def base(self) -> int:
+        return self.height - self.pad
+
+    @property
+    def tick_y(self) -> int:
+        return self.height - 8
+
+
+def _amount(value) -> float:
+    """A bucket's value as a bar height: anything that is not a finite number ≥ 0 is 0."""
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        return 0
+    return value if math.isfinite(value) and value > 0 else 0
+
+
+def figure(value: float) -> str:
+    """A figure as people read it: whole numbers exactly, others to 6 significant digits."""
+    if isinstance(value, int) or (value.is_integer() and abs(value) < 1e15):
+        return str(int(value))
+    return f"{value:g}"
+
+
+def build_chart(points: list[list], label: str, tz_name: str, hourly: bool) -> Chart:
+    """One bar per [bucket start ms, value]; a date under each midnight (or every 5th day)."""
+    frame = Chart(label, "", (), ())
+    values = [_amount(v) for _, v in points]
+    top = max(values, default=0) or 1
+    step = (frame.width - frame.pad) / max(1, len(points))
+    usable = frame.height - 2 * frame.pad
     bars, ticks = [], []
-    for i, (ms, value) in enumerate(points):
-        bh = (h - 2 * pad) * value / top
-        x = pad + i * bw
+    for i, ((ms, _), value) in enumerate(zip(points, values)):
+        high = usable * value / top
+        x = frame.pad + i * step
         when = datetime.fromtimestamp(ms / 1000, zone(tz_name))
-        tip = when.strftime("%d/%m %H:00" if hourly else "%d/%m")
-        bars.append(f'<rect x="{x:.1f}" y="{h - pad - bh:.1f}" width="{max(bw - 1, 0.5):.1f}" '
-                    f'height="{bh:.1f}"><title>{tip}: {value:g}</title></rect>')
+        tip = f'{when.strftime("%d/%m %H:00" if hourly else "%d/%m")}: {figure(value)}'
+        bars.append(Bar(f"{x:.1f}", f"{frame.base - high:.1f}", f"{max(step - 1, 0.5):.1f}",
+                        f"{high:.1f}", tip))
         if (hourly and when.hour == 0) or (not hourly and i % 5 == 0):
-            ticks.append(f'<text x="{x:.1f}" y="{h - 8}">{when.strftime("%d/%m")}</text>')
-    return (f'<figure><figcaption>{escape(label)}</figcaption><svg viewBox="0 0 {w} {h}" '
-            f'role="img" aria-label="{escape(label)}" class="chart"><text x="2" y="{pad}">'
-            f'{top:g}</text><line x1="{pad}" y1="{h - pad}" x2="{w}" y2="{h - pad}"/>'
-            f'{"".join(bars)}{"".join(ticks)}</svg></figure>')
+            ticks.append(Tick(f"{x:.1f}", when.strftime("%d/%m")))
+    return Chart(label, figure(top), tuple(bars), tuple(ticks))
+
+
+# ----- the house page -------------------------------------------------------------------
+
+def word(lang: str, prefix: str, value: str) -> str:
+    """A state or cause in words; one the catalogue does not know is shown as it is."""
+    return i18n.t(lang, prefix + value) if i18n.known(prefix + value) else value
+
+
+def event_text(data) -> str:
+    """The first few plain values of an event's data, "key=value, …", at most EVENT_TEXT long."""
+    if not isinstance(data, dict):
+        return ""
+    return ", ".join(f"{k}={v}" for k, v in list(data.items())[:4]
+                     if isinstance(v, (int, float, str)))[:EVENT_TEXT]
+
+
+def house_view(lang: str, card: dict, charts: list[dict], events: list[dict],
+               outages: list[dict], tz_name: str) -> dict:
+    """What templates/house_main.html shows, as text (the template escapes it)."""
+    def at(ms: int) -> str:
+        return f"{datetime.fromtimestamp(ms / 1000, zone(tz_name)):%d/%m %H:%M}"
+
+    p = card["printer"]
+    printer = word(lang, "state.", p["state"] or "unknown")
+    reasons = ", ".join(i18n.reason_words(lang, r) for r in p["reasons"])
+    state = i18n.t(lang, "dashboard.online") if card["online"] else (
+        f'{i18n.t(lang, "dashboard.offline")} ({word(lang, "cause.", card["cause"])})')
+    return {
+        "house": card["house"], "name": card["name"] or card["house"], "online": card["online"],
+        "state": state, "printer": f"{printer} — {reasons}" if reasons else printer,
+        "scanner": word(lang, "state.", card["scanner"]["state"] or "unknown"),
+        "wifi": "—" if card["wifi_now"] is None else figure(card["wifi_now"]),
+        "charts": charts,
+        "events": [{"when": at(e["ts"]), "type": e["type"], "data": event_text(e["data"])}
+                   for e in events],
+        # an open outage's cause is the house's own word: shown only when the catalogue knows it
+        "outages": [{"when": at(o["start"]), "cause": i18n.t(lang, "cause." + o["cause"])
+                     if i18n.known("cause." + o["cause"]) else ""} for o in outages],
+    }
 
 
 def house(lang: str, card: dict, db, now_ms: int, fragment: bool = False) -> bytes:
-    t = lambda k: escape(i18n.t(lang, k))  # noqa: E731
+    """The house page, or only its #house-main (for static/house.js to refresh)."""
     tz_name = stored_timezone(db)
-    name = escape(card["name"] or card["house"])
-    state = (t("dashboard.online") if card["online"] else
-             f'{t("dashboard.offline")} ({t("cause." + card["cause"])})')
-    charts = []
-    for step, days, label in (("hour", 7, "dashboard.per_hour"),
-                              ("day", 30, "dashboard.per_day")):
-        charts.append(f'<h2>{t(label)}</h2><div class="charts">')
-        for metric in CHARTS:
-            pts = queries.series(db, card["house"], metric, now_ms - days * 86_400_000, now_ms,
-                                 step)
-            charts.append(svg_bars(pts, i18n.t(lang, "metric." + metric), tz_name, step == "hour"))
-        charts.append("</div>")
-    events = "".join(
-        f'<li><time>{datetime.fromtimestamp(e["ts"] / 1000, zone(tz_name)):%d/%m %H:%M}</time> '
-        f'{escape(e["type"])} {escape(_short(e["data"]))}</li>'
-        for e in queries.recent_events(db, card["house"], 30))
-    outages = "".join(
-        f'<li>{datetime.fromtimestamp(o["start"] / 1000, zone(tz_name)):%d/%m %H:%M} — '
-        f'{t("cause." + o["cause"]) if i18n.known("cause." + o["cause"]) else ""}</li>'
-        for o in queries.outages(db, card["house"], now_ms - 30 * 86_400_000))
-    p = card["printer"]
-    reasons = ", ".join(i18n.reason_words(lang, r) for r in p["reasons"])
-    scanner = card["scanner"]["state"] or "unknown"
-    wifi = "—" if card["wifi_now"] is None else escape(str(card["wifi_now"]))
-    # house.js puts the operators' print-queue panel into #ops (viewers get none) and
-    # reads data-online to tell "house offline" from "no answer".
-    main = (f'<main id="house-main" data-house="{escape(card["house"])}" '
-            f'data-online="{1 if card["online"] else 0}"><section class="card '
-            f'{"on" if card["online"] else "off"}"><h2>{name}</h2><div class="state">{state}</div>'
-            f'<dl><dt>{t("dashboard.printer")}</dt><dd>{t("state." + (p["state"] or "unknown"))}'
-            f'{" — " + escape(reasons) if reasons else ""}</dd><dt>{t("dashboard.scanner")}</dt>'
-            f'<dd>{t("state." + scanner)}</dd><dt>{t("dashboard.wifi_now")}</dt><dd>{wifi}</dd>'
-            f'</dl></section><div id="ops"></div>{"".join(charts)}<h2>{t("dashboard.events")}'
-            f'</h2><ul class="events">{events}</ul><h2>{t("dashboard.outages")}</h2>'
-            f'<ul>{outages}</ul></main>')
+    charts = [{"title": i18n.t(lang, heading), "charts": [
+        build_chart(queries.series(db, card["house"], metric, now_ms - days * 86_400_000,
+                                   now_ms, step),
+                    i18n.t(lang, "metric." + metric), tz_name, step == "hour")
+        for metric in CHARTS]} for step, days, heading in CHART_ROWS]
+    view = house_view(lang, card, charts, queries.recent_events(db, card["house"], 30),
+                      queries.outages(db, card["house"], now_ms - 30 * 86_400_000), tz_name)
+    return house_page(lang, view, fragment)
+
+
+def house_page(lang: str, view: dict, fragment: bool = False) -> bytes:
     if fragment:
-        return main.encode()
-    other = "en" if lang == "vi" else "vi"
-    head = (f'<header><a href="/" class="back">← {t("dashboard.back")}</a><h1>{name}</h1>'
-            f'<a class="lang" id="lang" href="?lang={other}">{t("other_language")}</a></header>')
-    return _shell(lang, card["name"] or card["house"], head + main, "house.js")
+        return _render("house_main.html", lang, view=view)
+    return _render("house.html", lang, view=view, title=view["name"], script="house.js")
 
 
-def _short(data: dict) -> str:
-    return ", ".join(f"{k}={v}" for k, v in list(data.items())[:4]
-                     if isinstance(v, (int, float, str)))[:80]
-
+# ----- /metrics -------------------------------------------------------------------------
 
 def _prom_name(metric: str) -> str:
     return "culturehouse_" + re.sub(r"[^a-zA-Z0-9_]", "_", metric)
@@ -124,15 +189,25 @@ def _label(value: str) -> str:
     return value.replace("\\", "\\\\").replace('"', '\\"').replace("\n", "\\n")
 
 
+def _help(text: str) -> str:
+    return text.replace("\\", "\\\\").replace("\n", "\\n")
+
+
+def _sample(value) -> str:
+    """A sample value exactly (Prometheus reads Go floats: 12, 0.5, 9007199254740991)."""
+    return str(value) if isinstance(value, int) else repr(float(value))
+
+
 def prometheus(cards: list[dict], alerts: list[dict]) -> str:
     """Current values of the metrics the vocabulary declares, in the Prometheus text
-    exposition format (what a house sends beyond them is not exported)."""
-    series: dict[str, list[str]] = {}
+    exposition format (what a house sends beyond them is not exported); one sample per
+    series, whatever a house repeats."""
+    series: dict[str, dict[str, str]] = {}  # name -> {labels: sample}
     meta: dict[str, tuple[str, str]] = {}  # name -> (type, help)
 
-    def add(name: str, labels: dict, value: float, kind: str = "gauge", text: str = "") -> None:
+    def add(name: str, labels: dict, value, kind: str = "gauge", text: str = "") -> None:
         body = ",".join(f'{k}="{_label(str(v))}"' for k, v in labels.items())
-        series.setdefault(name, []).append(f"{name}{{{body}}} {value:g}")
+        series.setdefault(name, {})[body] = _sample(value)
         meta[name] = (kind, text)
 
     for c in cards:
@@ -158,9 +233,5 @@ def prometheus(cards: list[dict], alerts: list[dict]) -> str:
         if text:
             out.append(f"# HELP {name} {_help(text)}")
         out.append(f"# TYPE {name} {kind}")
-        out.extend(series[name])
+        out.extend(f"{name}{{{labels}}} {value}" for labels, value in series[name].items())
     return "\n".join(out) + "\n"
-
-
-def _help(text: str) -> str:
-    return text.replace("\\", "\\\\").replace("\n", "\\n")

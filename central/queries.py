@@ -12,6 +12,7 @@ import sqlite3
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 
+from protocol import is_name
 from protocol.vocabulary import METRICS, metric_problem
 
 from .rollups import (COPY_JOBS, PRINT_JOBS, PRINT_PAGES, SCAN_JOBS, SERIES_METRICS,
@@ -251,6 +252,8 @@ def recent_events(db: sqlite3.Connection, house: str, limit: int = 50) -> list[d
 def series(db: sqlite3.Connection, house: str, metric: str, start_ms: int, end_ms: int,
            step: str) -> list[list]:
     """[[bucket start ms, value], …]: rollups per hour/day (zeros filled) or raw telemetry."""
+    if not is_name(metric):  # it becomes part of a JSON path below
+        raise BadRequest(f"not a metric name: {metric[:80]!r}")
     tz_name = stored_timezone(db)
     if step == "raw":
         rows = db.execute("SELECT ts, json_extract(body, ?) FROM messages WHERE house = ? AND "

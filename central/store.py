@@ -103,7 +103,8 @@ class Store:
             db.execute("COMMIT")
         except BaseException:
             self._new_anchors.clear()
-            db.execute("ROLLBACK")
+            if db.in_transaction:  # SQLite rolls some back itself (disk full): keep its error
+                db.execute("ROLLBACK")
             raise
         return marks
 

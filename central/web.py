@@ -23,6 +23,7 @@ from common.httpserve import ServeLimits, WsgiServer, read_body, request_headers
 from protocol.vocabulary import COMMANDS, command_args_problems
 
 from . import i18n, pages, queries, reports
+from .alerts import CENTRAL
 from .access import Access, HttpError, Request
 from .queries import BadRequest
 from .store import connect
@@ -199,9 +200,11 @@ class Web:
 
     # ----- handlers ---------------------------------------------------------------------
     def healthz(self, req):
+        """200 when all is well; 503 with the reason when the broker or ingest is down."""
         info = self.deps.health()
         self._db().execute("SELECT 1").fetchone()
-        return reply(info)
+        ok = info.get("status") == "ok"
+        return reply(info, HTTPStatus.OK if ok else HTTPStatus.SERVICE_UNAVAILABLE)
 
     def static(self, req):
         name = req.params["name"]
@@ -258,7 +261,10 @@ class Web:
         if cached and time.monotonic() - cached[0] < self.cache_s:
             return cached[1]
         # The page does not need every raw metric: leaving them out saves encoding time.
-        answer = reply({"now": int(time.time() * 1000), "houses": self._cards(with_metrics=key)})
+        answer = reply({"now": int(time.time() * 1000), "houses": self._cards(with_metrics=key),
+                        # Alerts about central itself (ingest stalled) belong to no house card.
+                        "central_alerts": [a for a in self.deps.alerts()
+                                           if a["house"] == CENTRAL]})
         self._cache[key] = (time.monotonic(), answer)
         return answer
 
@@ -297,11 +303,16 @@ class Web:
                             self.known)
 
     def api_cmd_result(self, req):
-        result = self.deps.cmd_result(req.params["req_id"])
-        if result is None:
-            return reply({"req_id": req.params["req_id"], "done": False})
-        return reply({"req_id": result.req_id, "done": True, "ok": result.ok,
-                      "detail": result.detail})
+        """A command central sent (central/sent.py): pending, or its house's answer."""
+        req_id = req.params["req_id"]
+        sent = self.deps.cmd_result(req_id)
+        if sent is None:
+            raise HttpError(HTTPStatus.NOT_FOUND, "no such command (unknown or forgotten)")
+        answer = {"req_id": req_id, "house": sent.house, "name": sent.name,
+                  "done": sent.result is not None}
+        if sent.result is not None:
+            answer.update(ok=sent.result.ok, detail=sent.result.detail)
+        return reply(answer)
 
     def metrics(self, req):
         text = pages.prometheus(self._cards(), self.deps.alerts())

@@ -4,7 +4,9 @@ paho calls back on its network thread; callbacks only post immutable items onto 
 owner's queue. Connection set-up (will, credentials, TLS) is shared with central. The
 network thread is ours, not paho's loop_start: it adds a random first delay and
 exponential backoff with jitter, so a district back from a power cut does not reconnect
-in the same second.
+in the same second. It is also the only thread that touches the socket: a publish or an
+ack from another thread is queued and handed to it (a TLS connection breaks with "bad
+record mac" when two threads write at once).
 """
 from __future__ import annotations
 
@@ -120,7 +122,11 @@ class MqttLink:
         self.generation = 0
         self.attempts = 0  # failed attempts since the last stable connection
         self._stop = threading.Event()
+        self._closing = False
         self._thread = threading.Thread(target=self._run, name="mqtt-link", daemon=True)
+        # With a write callback registered, paho never writes from the caller's thread: it
+        # queues the packet and wakes our loop, which writes it (paho's external-loop hook).
+        client.on_socket_register_write = lambda client, userdata, sock: None
         client.on_connect = self._on_connect
         client.on_disconnect = self._on_disconnect
         client.on_message = self._on_message
@@ -142,7 +148,7 @@ class MqttLink:
                     rc = self.client.loop(0.5)
             except (OSError, ValueError) as exc:  # refused, unreachable, TLS failure
                 log.debug("connecting to %s:%d failed: %s", self.host, self.port, exc)
-            if self._stop.is_set():
+            if self._stop.is_set() or self._closing:
                 break
             if self.connected:
                 self.connected = False
@@ -197,7 +203,12 @@ class MqttLink:
                 info.wait_for_publish(timeout)
             except (RuntimeError, ValueError):
                 pass
-        self._stop.set()
+        # The link thread writes the DISCONNECT (so the broker drops our will) and leaves.
+        self._closing = True
+        connected = self.connected
         self.client.disconnect()
+        if not connected:
+            self._stop.set()  # it may be waiting to reconnect: wake it
         if self._thread.is_alive():
             self._thread.join(timeout + 2)
+        self._stop.set()

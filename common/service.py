@@ -2,17 +2,45 @@
 from __future__ import annotations
 
 import logging
+import os
 import signal
 import sys
-from typing import Callable
+from typing import Callable, TextIO
 
 from .settings import ConfigError
+
+# syslog priorities (sd-daemon(3)): journald reads a "<N>" prefix as the line's priority
+# (SyslogLevelPrefix=yes, systemd's default), so `journalctl -p warning` finds warnings.
+PRIORITY = {logging.DEBUG: 7, logging.INFO: 6, logging.WARNING: 4, logging.ERROR: 3,
+            logging.CRITICAL: 2}
+FORMAT = "%(levelname)s %(name)s: %(message)s"
+
+
+class JournalFormatter(logging.Formatter):
+    """Each line (a traceback's too) prefixed with its record's syslog priority."""
+
+    def format(self, record: logging.LogRecord) -> str:
+        prefix = f"<{PRIORITY.get(record.levelno, 6 if record.levelno < 30 else 3)}>"
+        return "\n".join(prefix + line for line in super().format(record).split("\n"))
+
+
+def is_journal(stream: TextIO, environ: dict | None = None) -> bool:
+    """Is `stream` the journal's own stream (systemd sets JOURNAL_STREAM to its dev:ino)?"""
+    env = os.environ if environ is None else environ
+    try:
+        device, inode = (int(part) for part in env.get("JOURNAL_STREAM", "").split(":"))
+        st = os.fstat(stream.fileno())
+    except (ValueError, OSError, AttributeError):
+        return False
+    return (st.st_dev, st.st_ino) == (device, inode)
 
 
 def setup_logging(verbose: bool = False) -> None:
     # journald adds timestamps and the unit name; keep lines short.
-    logging.basicConfig(level=logging.DEBUG if verbose else logging.INFO,
-                        format="%(levelname)s %(name)s: %(message)s", stream=sys.stderr)
+    handler = logging.StreamHandler(sys.stderr)
+    handler.setFormatter(JournalFormatter(FORMAT) if is_journal(sys.stderr)
+                         else logging.Formatter(FORMAT))
+    logging.basicConfig(level=logging.DEBUG if verbose else logging.INFO, handlers=[handler])
     logging.getLogger("PIL").setLevel(logging.WARNING)
 
 

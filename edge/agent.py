@@ -24,6 +24,7 @@ from .config import EdgeConfig
 from .events import OutboxWriter
 from .feature import ButtonPress, FeatureContext, Indicator, Now, item_owner
 from .lights import broker_indicator, plan_panel, press_beep
+from .liveness import AgentLock, write_link_state
 from .outbox import Outbox
 from .publisher import Publisher
 from .registry import build_enabled
@@ -51,10 +52,13 @@ class Agent:
         self.topics = protocol.Topics(cfg.mqtt.topic_root)
         state_dir = Path(cfg.storage.state_dir)
         state_dir.mkdir(parents=True, exist_ok=True)
+        self.state_dir = state_dir
+        self.lock = AgentLock(state_dir)  # one agent per state directory; `check` sees it
         self.outbox = Outbox(state_dir / "outbox.sqlite", int(cfg.storage.outbox_quota_mb * 2**20))
         self.rows = OutboxWriter(self.outbox, self.boot, SystemClock().read)
         will = Will(self.topics.status(self.house), self._status_payload(False, "lost"))
-        client = build_client(f"culturehouse-{self.house}", cfg.mqtt_username, cfg.mqtt.password,
+        # The client id is the user name, as the shipped broker config enforces anyway.
+        client = build_client(cfg.mqtt_username, cfg.mqtt_username, cfg.mqtt.password,
                               tls=cfg.mqtt.tls, ca_file=cfg.mqtt.ca_file, will=will)
         self.link = MqttLink(client, cfg.mqtt.host, cfg.mqtt.port, cfg.mqtt.keepalive,
                              lambda: self.topics.edge_subscriptions(self.house), self.post,
@@ -179,6 +183,7 @@ class Agent:
                 self.publisher.on_link_down()
                 if self.link_down_since is None:
                     self.link_down_since = at.mono
+                    write_link_state(self.state_dir, False, at.wall)
                     log.warning("broker connection lost (%s)", item.reason)
             elif isinstance(item, ButtonPress):
                 self._press(item, at)
@@ -193,6 +198,7 @@ class Agent:
         if self.link_down_since is not None:
             log.info("connected to broker %s:%d", self.cfg.mqtt.host, self.cfg.mqtt.port)
         self.link_down_since = None
+        write_link_state(self.state_dir, True, at.wall)
         self.outbox.commit()  # rows taken so far are backlog; anything newer goes live
         self._announce_online()
         self.publisher.on_link_up(at.mono)
@@ -261,5 +267,6 @@ class Agent:
         self.link.stop((self.topics.status(self.house), self._status_payload(False, "stopped")))
         if self.panel:
             self.panel.close()
+        self.lock.release()
         self.outbox.close()
         log.info("stopped")

@@ -6,6 +6,7 @@ printer, scanner and Wi-Fi lines come from each registered feature's own check()
 from __future__ import annotations
 
 import sys
+import time
 from pathlib import Path
 from typing import Callable, Mapping, TextIO
 
@@ -14,6 +15,8 @@ from common.checks import (MIN_FREE_MB, CheckLine, assess_clock, broker_line, ch
                            quiet_libraries, render_json, render_text)
 from common.clock import ClockReading, read_clock
 from common.i18n import phrase
+
+from .liveness import agent_running, read_link_state
 
 
 def run(config_path: str | Path, *, as_json: bool = False, out: TextIO | None = None,
@@ -31,10 +34,7 @@ def run(config_path: str | Path, *, as_json: bool = False, out: TextIO | None = 
         return 2
     lang = cfg.house.language
     lines = [config_line(path)]
-    result = probe_broker(cfg.mqtt, cfg.mqtt_username, f"culturehouse-{cfg.house.id}-check",
-                          broker_timeout)
-    lines.append(broker_line(result, cfg.mqtt.host, cfg.mqtt.port, cfg.mqtt_username,
-                             str(path.with_suffix(".env"))))
+    lines.append(check_broker(cfg, path, broker_timeout))
     lines += check_features(cfg, pin_factory, features)
     lines += check_pins(cfg.panel, pin_factory)
     lines.append(check_disk("disk", Path(cfg.storage.state_dir), min_free_mb))
@@ -44,6 +44,24 @@ def run(config_path: str | Path, *, as_json: bool = False, out: TextIO | None = 
     out.write(render_json({"house": cfg.house.id, "config": str(path)}, lines, lang) if as_json
               else render_text(title, lines, lang))
     return exit_code(lines)
+
+
+def check_broker(cfg, path: Path, timeout: float) -> CheckLine:
+    """The running agent's own connection, if it runs: logging in with the house's user
+    name would take over its session (the broker binds client ids to user names)."""
+    state_dir = Path(cfg.storage.state_dir)
+    where = f"{cfg.mqtt.host}:{cfg.mqtt.port}"
+    if agent_running(state_dir):
+        state = read_link_state(state_dir) or {"connected": False, "since": 0}
+        since = time.strftime("%Y-%m-%d %H:%M", time.localtime(state["since"]))
+        if state["connected"]:
+            return check_line("broker", True, "check.broker.agent_connected", where=where,
+                              user=cfg.mqtt_username, since=since)
+        return check_line("broker", False, "check.broker.agent_disconnected",
+                          "check.broker.unreachable.fix", where=where, since=since)
+    result = probe_broker(cfg.mqtt, cfg.mqtt_username, cfg.mqtt_username, timeout)
+    return broker_line(result, cfg.mqtt.host, cfg.mqtt.port, cfg.mqtt_username,
+                       str(path.with_suffix(".env")))
 
 
 def check_features(cfg, pin_factory=None, features: Mapping | None = None) -> list[CheckLine]:

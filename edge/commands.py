@@ -8,6 +8,7 @@ Pure: standard library, protocol and edge.feature only.
 from __future__ import annotations
 
 import logging
+import re
 from collections import OrderedDict
 from dataclasses import dataclass
 from typing import Any, Callable, Mapping, Sequence
@@ -20,6 +21,18 @@ from .feature import ButtonPress, Feature, Now, feature_named
 log = logging.getLogger(__name__)
 MAX_RESEND_SPAN = 1_000_000
 PRESS_SECONDS = 0.1  # a remote press without `seconds` is a short one
+# A req_id as central makes them, found in a payload the contract refused (say, a 5,000-digit
+# argument): the refusal can then name the command it answers.
+RAW_REQ_ID = re.compile(rb'"req_id"\s*:\s*"([A-Za-z0-9_-]{1,64})"')
+
+
+def recover_req_id(raw: bytes) -> str:
+    """The one safe-looking req_id in an unparsable payload; "" if none or several."""
+    found = {m.group(1) for m in RAW_REQ_ID.finditer(raw[:protocol.MAX_PAYLOAD])}
+    if len(found) != 1:
+        return ""
+    req_id = found.pop().decode("ascii")
+    return "" if protocol.MAC_LIKE.search(req_id) else req_id
 
 
 def resend_problems(args: Mapping[str, Any]) -> list[str]:
@@ -45,7 +58,10 @@ class CommandBook:
         try:
             cmd = protocol.parse_command(name, payload)
         except protocol.PayloadError as exc:
-            return protocol.CommandResult("", name, False, {"error": exc.reason})
+            # Refused, yet still answered once, under the req_id if one can be told safely.
+            req_id = recover_req_id(payload)
+            log.info("command %s (%s): refused, %s", name, req_id[:12] or "no req_id", exc.reason)
+            return protocol.CommandResult(req_id, name, False, {"error": exc.reason})
         if cmd.req_id in self.seen:
             return self.seen[cmd.req_id]
         if cmd.expires_at and cmd.expires_at < at.wall * 1000:
@@ -56,6 +72,11 @@ class CommandBook:
             except Exception:  # a feature's bug must still get an answer, and not kill us
                 log.exception("command %s failed", name)
                 result = _refused(cmd, "failed")
+            try:
+                protocol.build_cmd_result(result)
+            except protocol.PayloadError as exc:  # an answer the contract refuses: say so
+                log.warning("command %s: its answer was refused (%s)", name, exc.reason)
+                result = _refused(cmd, "bad_result")
         log.info("command %s (%s): %s", name, cmd.req_id[:12], "ok" if result.ok else "refused")
         self.seen[cmd.req_id] = result
         while len(self.seen) > self.remember:

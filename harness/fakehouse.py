@@ -15,12 +15,16 @@ from .procs import LOOPBACK, wait_for
 class FakeHouse:
     """Publishes status, telemetry and events like an edge agent; records commands it gets."""
 
-    def __init__(self, broker_port: int, house: str, root: str = protocol.DEFAULT_ROOT):
+    def __init__(self, broker_port: int, house: str, root: str = protocol.DEFAULT_ROOT,
+                 password: str = ""):
         self.house, self.topics = house, protocol.Topics(root)
         self.boot = uuid.uuid4().hex
         self.seq = 0
         self.commands: queue.Queue = queue.Queue()
-        self.client = mqtt.Client(mqtt.CallbackAPIVersion.VERSION2, client_id=f"fake-{house}")
+        self.client = mqtt.Client(mqtt.CallbackAPIVersion.VERSION2,
+                                  client_id=house if password else f"fake-{house}")
+        if password:  # a broker with the shipped config: user name = house id = client id
+            self.client.username_pw_set(house, password)
         self.client.on_message = lambda c, u, m: self.commands.put((m.topic, m.payload))
         self.client.will_set(self.topics.status(house), self._status(False, "lost"), 1, True)
         self.client.connect(LOOPBACK, broker_port, 30)
@@ -55,6 +59,10 @@ class FakeHouse:
         self._send(self.topics.event(self.house), protocol.build_event(protocol.Event(
             self.house, self.boot, self.seq, ts or int(time.time() * 1000), type_, data or {})))
         return self.seq
+
+    def publish_raw(self, kind: str, payload: bytes) -> None:
+        """Any bytes on one of this house's own topics (for hostile-input tests)."""
+        self._send(f"{self.topics.root}/{self.house}/{kind}", payload)
 
     def close(self) -> None:
         self.client.disconnect()

@@ -108,6 +108,8 @@ class ShippedBroker(MosquittoBroker):
             elif word in moved:
                 line = moved[word]
             out.append(line)
+        if not any(line.startswith("persistence_location") for line in out):
+            out.append(moved["persistence_location"])  # Debian's main config has it
         if os.geteuid() == 0:
             out.append("user root")
         self.conf_path.write_text("\n".join(out) + "\n")

@@ -49,6 +49,21 @@ def is_house_id(text: str) -> bool:
             and not MAC_LIKE.search(text))
 
 
+def is_alert_house(house: str) -> bool:
+    """A house id, or "central" for an alert about central itself (central.ingest_stalled)."""
+    return is_house_id(house) or house in RESERVED_IDS
+
+
+def is_text(text: str) -> bool:
+    """Encodable as UTF-8: JSON lets a lone UTF-16 surrogate ("\\ud800") through, and it
+    would then fail in every later step (SQLite, the pages, the logs)."""
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
+
+
 def is_name(text: Any) -> bool:
     """A metric name, event type or data key: short dotted lower-case words, no MAC."""
     return (isinstance(text, str) and len(text) <= MAX_NAME and bool(METRIC_NAME.match(text))
@@ -72,6 +87,8 @@ def check_scalar(value: Any, where: str) -> None:
     if isinstance(value, str):
         if len(value) > MAX_STRING:
             raise PayloadError("bad_value", f"{where}: string longer than {MAX_STRING}")
+        if not is_text(value):
+            raise PayloadError("bad_value", f"{where}: not valid Unicode text")
         if MAC_LIKE.search(value):
             raise PayloadError("privacy", f"{where}: looks like a MAC address")
         return

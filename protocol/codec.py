@@ -10,7 +10,7 @@ import json
 import zlib
 
 from .bounds import (MAX_HISTORY_RAW, MAX_HISTORY_ROWS, MAX_PAYLOAD, MAX_TS, SCHEMA_VERSION,
-                     PayloadError, check_data, check_metrics, check_scalar, is_house_id,
+                     PayloadError, check_data, check_metrics, check_scalar, is_alert_house,
                      is_int_between, is_name)
 from .messages import (Ack, CentralAlerts, CentralStatus, Command, CommandResult, Event, Status,
                        Telemetry)
@@ -155,7 +155,7 @@ def build_central_alerts(c: CentralAlerts) -> bytes:
     """Open alerts; if they do not all fit in one payload, the oldest-first prefix that does."""
     items = []
     for a in c.alerts:
-        if not is_house_id(a.house) or not is_name(a.kind):
+        if not is_alert_house(a.house) or not is_name(a.kind):
             raise PayloadError("bad_schema", "alert house or kind is malformed")
         check_scalar(a.text, "text")
         check_scalar(a.text_en, "text_en")

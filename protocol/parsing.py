@@ -12,7 +12,7 @@ from typing import Any
 
 from .bounds import (CLOCK_QUALITY, COMMAND_NAME, MAX_HISTORY_RAW, MAX_HISTORY_ROWS, MAX_INT,
                      MAX_NAME, MAX_PAYLOAD, MAX_STRING, MAX_TS, SCHEMA_VERSION, PayloadError,
-                     check_data, check_metrics, is_house_id, is_name)
+                     check_data, check_metrics, is_alert_house, is_house_id, is_name, is_text)
 from .messages import (Ack, AlertItem, CentralAlerts, CentralStatus, Command, CommandResult, Event,
                        Status, Telemetry)
 from .rows import MAX_BOOT, check_epoch, parse_samples
@@ -56,6 +56,8 @@ def _str(obj: dict, key: str, longest: int, optional: bool = False) -> Any:
     value = _get(obj, key, str, optional)
     if value is not None and len(value) > longest:
         raise PayloadError("bad_schema", f"{key} is longer than {longest} characters")
+    if value is not None and not is_text(value):
+        raise PayloadError("bad_value", f"{key} is not valid Unicode text")
     return value
 
 
@@ -207,7 +209,7 @@ def parse_central_alerts(raw: bytes) -> CentralAlerts:
         if not isinstance(item, dict):
             raise PayloadError("bad_schema", "alerts are objects")
         house, kind = _get(item, "house", str), _get(item, "kind", str)
-        if not is_house_id(house) or not is_name(kind):
+        if not is_alert_house(house) or not is_name(kind):
             raise PayloadError("bad_schema", "alert house or kind is malformed")
         out.append(AlertItem(house, kind, _int(item, "since", 0, MAX_TS),
                              _str(item, "text", MAX_STRING),

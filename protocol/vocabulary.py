@@ -11,7 +11,7 @@ import re
 from datetime import date
 from typing import Any, Mapping
 
-from .bounds import MAC_LIKE, MAX_LIST
+from .bounds import MAC_LIKE, MAX_LIST, is_name
 from .words import (COMMANDS, EVENTS, KEYWORD_MAX, MAX_INT, METRICS, CommandSpec, EventSpec,
                     MetricSpec, Value)
 
@@ -62,8 +62,9 @@ def _counts_problem(value: Any) -> str:
     if not isinstance(value, dict) or len(value) > MAX_LIST:
         return f"expected an object of at most {MAX_LIST} counts"
     for key, count in value.items():
-        if _word_problem(key) or _number_problem(Value("int", 0), count):
-            return "expected keyword: integer ≥ 0"
+        # Keys are data keys too: the contract's check_data takes lower-case names only.
+        if not is_name(key) or _number_problem(Value("int", 0), count):
+            return "expected name: integer ≥ 0"
     return ""
 
 
@@ -153,3 +154,16 @@ def event_problems(event_type: str, data: Mapping[str, Any]) -> list[str]:
         elif problem := value_problem(value_spec, data[key]):
             out.append(f"{key}: {problem}")
     return out
+
+
+REASON_SUFFIXES = ("-error", "-warning", "-report")  # IPP's severity suffixes
+
+
+def base_reason(keyword: str) -> str:
+    """A printer-state-reason without its severity suffix ("media-empty-error" ->
+    "media-empty"): how reasons travel in `print.reasons` and how both sides name them."""
+    for suffix in REASON_SUFFIXES:
+        if keyword.endswith(suffix):
+            return keyword[: -len(suffix)]
+    return keyword
+

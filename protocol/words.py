@@ -7,9 +7,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field, replace
 from typing import Mapping
 
-from .bounds import MAX_STRING
+from .bounds import MAX_INT, MAX_STRING
 
-MAX_INT = 2**53 - 1  # the largest integer every JSON reader keeps exact (and SQLite holds)
 KEYWORD_MAX = 64  # characters of one keyword (IPP keywords, reasons, states)
 
 
@@ -75,6 +74,9 @@ JOB_ID = Value("int", 1, MAX_INT, required=True)
 # Event data keys that are always present. Words in events are open keywords, not choices:
 # a newer edge may add a reason or a state, and central must keep taking its events.
 N, W = replace(COUNT, required=True), replace(WORD, required=True)
+# Pages of one job: no job at a village house comes near, and central sums them per hour
+# and day, so a bound here keeps those sums far below what SQLite's integers hold.
+PAGES = Value("int", 0, 100_000, required=True)
 
 # ----- commands ------------------------------------------------------------------------------
 
@@ -179,17 +181,17 @@ EVENTS: dict[str, EventSpec] = {e.type: e for e in (
     EventSpec("print.job_held", {"job": JOB_ID}, "a job arrived and is held"),
     EventSpec("print.job_released", {"job": JOB_ID, "by": W},
               "a held job was released (by: button or other)"),
-    EventSpec("print.job_completed", {"job": JOB_ID, "pages": N}, "a job printed"),
+    EventSpec("print.job_completed", {"job": JOB_ID, "pages": PAGES}, "a job printed"),
     EventSpec("print.job_expired", {"job": JOB_ID}, "a held job nobody came for was cancelled"),
     EventSpec("print.job_failed", {"job": JOB_ID, "reason": W},
               "a job failed (reason: a job-state keyword, stuck or aborted)"),
     EventSpec("print.job_cancelled", {"job": JOB_ID, "by": W},
               "a job was cancelled (by: button or other)"),
-    EventSpec("copy.completed", {"pages": N, "copy_id": COPY_ID}, "a copy printed"),
+    EventSpec("copy.completed", {"pages": PAGES, "copy_id": COPY_ID}, "a copy printed"),
     EventSpec("copy.failed", {"reason": W, "copy_id": COPY_ID}, "a copy did not print"),
     EventSpec("scan.started", {**SCAN, "waited": Value("number", 0, MAX_INT, required=True)},
               "a scan started (waited: seconds in the queue)"),
-    EventSpec("scan.completed", {**SCAN, "pages": N, "bytes": N,
+    EventSpec("scan.completed", {**SCAN, "pages": PAGES, "bytes": N,
                                  "seconds": Value("number", 0, MAX_INT, required=True)},
               "a scan was delivered"),
     EventSpec("scan.failed", {**SCAN, "reason": W, "page": Value("int", 1, MAX_INT,

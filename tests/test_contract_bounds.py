@@ -131,3 +131,12 @@ def test_any_json_object_parses_or_raises_only_payload_error(fields, which):
         PARSERS[which](raw)
     except c.PayloadError:
         pass
+
+
+@pytest.mark.parametrize("field, where", [("metrics", {"note.text": "\ud800"}),
+                                          ("boot", "\udfff")])
+def test_a_lone_surrogate_is_refused_anywhere(field, where):
+    raw = json.dumps({**ROW, "metrics": {}, field: where}).encode()
+    with pytest.raises(c.PayloadError) as err:
+        c.parse_telemetry(raw)
+    assert err.value.reason == "bad_value"

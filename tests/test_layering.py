@@ -14,7 +14,7 @@ REPO = Path(__file__).resolve().parent.parent
 ALLOWED = {
     "protocol": set(),
     "common": {"protocol", "paho", "waitress"},
-    "central": {"protocol", "common", "paho"},
+    "central": {"protocol", "common", "paho", "jinja2"},  # jinja2: the pages' templates
 }
 
 

@@ -62,7 +62,7 @@
     $("logout").textContent = t("dashboard.logout");
     const main = $("houses"); main.replaceChildren(...last.houses.map((h) => card(h, last.now)));
     $("empty").hidden = last.houses.length > 0; $("empty").textContent = t("dashboard.none");
-    const all = last.houses.flatMap((h) => h.alerts), box = $("alerts");
+    const all = (last.central_alerts || []).concat(last.houses.flatMap((h) => h.alerts)), box = $("alerts");
     box.hidden = all.length === 0; box.replaceChildren();
     if (all.length) {
       box.append(el("strong", {}, t("dashboard.alerts") + " (" + all.length + ")"));

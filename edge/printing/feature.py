@@ -8,7 +8,6 @@ from typing import Any, Mapping
 
 from common.checks import CheckLine, check_line
 from common.i18n import known, phrase
-from protocol.vocabulary import command_args_problems
 
 from ..feature import (ButtonPress, CommandOutcome, CopyRequest, Emit, Feature, FeatureContext,
                        Indicator, Now)
@@ -121,10 +120,7 @@ class PrintFeature(Feature):
 
     def on_command(self, name: str, args: Mapping[str, Any], now: Now) -> CommandOutcome | None:
         if name not in self.commands:
-            return None
-        problems = command_args_problems(name, args)
-        if problems:
-            return CommandOutcome(False, {"error": "bad_args", "problems": problems})
+            return None  # arguments were checked against the vocabulary by the router
         if name == "print_status":
             return CommandOutcome(True, core.status(self.state, now))
         step = core.release_job if name == "release_job" else core.cancel_job

@@ -1,6 +1,6 @@
 """CUPS attribute dictionaries (as pycups returns them) into the core's plain values.
 
-Pure: standard library and edge.printing.rules only. The adapter (cups_queue) fetches the
+Pure: standard library, protocol and edge.printing.rules only. The adapter (cups_queue) fetches the
 dictionaries; everything it learns from them is decided here, tested on captured data.
 """
 from __future__ import annotations
@@ -8,6 +8,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from typing import Any, Iterable, Mapping
+
+from protocol.vocabulary import base_reason
 
 from .rules import ABORTED, CANCELED, Job, PrinterStatus
 
@@ -17,16 +19,7 @@ JOB_ATTRS = ["job-id", "job-state", "job-printer-uri", "time-at-creation",
 PRINTER_ATTRS = ["printer-state", "printer-state-reasons", "device-uri"]
 DEVICE_ATTRS = ["printer-state", "printer-state-reasons"]
 STATES = {3: "idle", 4: "processing", 5: "stopped"}  # IPP printer-state
-SUFFIXES = ("-error", "-warning", "-report")
 _KEYWORD = re.compile(r"^[a-z0-9-]{1,64}$")
-
-
-def base_reason(keyword: str) -> str:
-    """"media-empty-error" -> "media-empty"."""
-    for suffix in SUFFIXES:
-        if keyword.endswith(suffix):
-            return keyword[: -len(suffix)]
-    return keyword
 
 
 def parse_reasons(keywords: Iterable[str] | str) -> tuple[str, ...]:

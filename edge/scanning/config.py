@@ -75,8 +75,14 @@ class WebConfig:
     address: str = "0.0.0.0"
     port: Port = Port(8080)
     allowed_subnets: tuple[str, ...] = PRIVATE_SUBNETS
-    pin: str = field(default="", repr=False)  # "" = no PIN; or env CULTUREHOUSE_SCAN_PIN
-    recent: int = 30  # how many scans the page lists
+    # The house PC: sees the list of scans with their pickup codes. () = nobody by address.
+    staff_addresses: tuple[str, ...] = ()
+    pin: str = field(default="", repr=False)  # staff PIN; "" = none; or env CULTUREHOUSE_SCAN_PIN
+    recent: int = 30  # how many scans the staff list shows
+    guesses_per_minute: int = 6  # wrong pickup codes the whole LAN may try per minute
+    guesses_per_address: int = 3  # ... and one client address
+    guesses_per_scan: int = 100  # a code stops working after this many wrong guesses
+    idle_timeout: Seconds = Seconds(30)  # a connection without a complete request is closed
 
     def problems(self) -> list[str]:
         out = []
@@ -91,6 +97,20 @@ class WebConfig:
                 out.append(f"allowed_subnets[{i}]: not a subnet such as 192.168.1.0/24: {net!r}")
         if not self.allowed_subnets:
             out.append("allowed_subnets: must list at least one subnet")
+        for i, addr in enumerate(self.staff_addresses):
+            try:
+                ipaddress.ip_address(addr)
+            except ValueError:
+                out.append(f"staff_addresses[{i}]: not an IP address such as 192.168.1.10: "
+                           f"{addr!r}")
+        if not 1 <= self.guesses_per_minute <= 60:
+            out.append("guesses_per_minute: must be between 1 and 60")
+        if not 1 <= self.guesses_per_address <= self.guesses_per_minute:
+            out.append("guesses_per_address: must be between 1 and guesses_per_minute")
+        if not 10 <= self.guesses_per_scan <= 1000:
+            out.append("guesses_per_scan: must be between 10 and 1000")
+        if not 2 <= self.idle_timeout <= 600:
+            out.append("idle_timeout: must be between 2s and 10m")
         if self.pin and not re.fullmatch(r"\d{4,8}", self.pin):
             out.append("pin: must be 4 to 8 digits")
         if not 1 <= self.recent <= 200:

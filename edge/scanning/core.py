@@ -11,6 +11,8 @@ from ..feature import Emit, Indicator, Now
 from .config import ScannerConfig
 from .faults import QUIET_REASONS, fault_cause
 
+FUTURE_SLACK = 60.0  # seconds a scan's time may lie ahead of the clock (clock adjustments)
+
 # ----- state ---------------------------------------------------------------------------
 
 @dataclass(frozen=True)
@@ -292,5 +294,6 @@ def metrics(state: ScanState, now: Now) -> dict:
 
 
 def expired(files: list[tuple[str, float]], now_wall: float, keep: float) -> list[str]:
-    """Names of files (name, mtime) older than `keep` seconds."""
-    return [name for name, mtime in files if now_wall - mtime >= keep]
+    """Names of files (name, time) older than `keep` seconds, or dated in the future (past
+    a minute's clock slack): those would otherwise never expire."""
+    return [name for name, t in files if now_wall - t >= keep or t - now_wall > FUTURE_SLACK]

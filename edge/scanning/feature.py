@@ -12,17 +12,18 @@ import time
 import uuid
 from dataclasses import replace
 from pathlib import Path
-from typing import Any, Mapping
+from typing import Any, Callable, Mapping
 
 from common.checks import CheckLine, check_line
 
 from ..feature import (ButtonPress, CommandOutcome, CopyRequest, Emit, Feature,
                        FeatureContext, Indicator, Now)
-from . import core, pdf
+from . import core, pdf, retention
 from .caps import plan_all, plan_preset
 from .config import ScannerConfig
 from .core import Build, Cancel, PdfBuilt, Release, ScanFinished, StartScan
 from .jobs import JobStore
+from .pickup import PickupMissed, PickupScan, PickupSpent, new_code
 from .sane_scanner import BuildOrder, DeviceMissing, DeviceReady, SaneScanner, ScanOrder
 
 log = logging.getLogger(__name__)
@@ -36,7 +37,7 @@ STUCK_AFTER = 15 * 60.0
 class ScanFeature(Feature):
     name = "scanning"
     commands = frozenset({"scan_cancel", "scan_status"})
-    items = (DeviceReady, DeviceMissing, ScanFinished, PdfBuilt)
+    items = (DeviceReady, DeviceMissing, ScanFinished, PdfBuilt, PickupSpent, PickupMissed)
 
     def __init__(self, cfg: ScannerConfig, ctx: FeatureContext, *,
                  timezone: str = "Asia/Ho_Chi_Minh", language: str = "vi",
@@ -59,6 +60,9 @@ class ScanFeature(Feature):
         self.problems: list[str] = []
         self.store: JobStore | None = None
         self.web = None
+        # Where a finished scan's pickup code is shown or said to the citizen who made it:
+        # the house PC's scan page today (a voice prompt may add itself). Never MQTT or logs.
+        self.pickup_displays: list[Callable[[PickupScan], None]] = []
         self._dest: dict[str, tuple[Path, Path | None, int]] = {}  # job id → (pdf, thumb, pages)
         self._probe_due: float | None = None  # monotonic; None while a probe is under way
         self._next_sweep = 0.0
@@ -72,8 +76,8 @@ class ScanFeature(Feature):
                 log.error("scan folder %s unusable: %s", path, exc.strerror or exc)
         shutil.rmtree(self.work_dir, ignore_errors=True)  # page images of a crashed run
         self.work_dir.mkdir(parents=True, exist_ok=True)
-        self.sweep(time.time())
         self.store = JobStore(Path(self.ctx.state_dir) / "scan-queue.sqlite3")
+        self.sweep(time.time())
         queued, interrupted = self.store.load()
         self.state = core.restore([j for j in queued if j.preset in self.cfg.all_presets])
         for job in interrupted:
@@ -85,16 +89,19 @@ class ScanFeature(Feature):
         self._sync()
         self.scanner.start()
         if self.cfg.web.enabled:
-            from .web import HttpScanPage
+            from .web import ScanPage
             pin = os.environ.get(PIN_ENV) or self.cfg.web.pin
-            self.web = HttpScanPage(self.cfg.web, self.output_dir, self.thumbs_dir,
-                                    self.language, pin, self.cfg.retention / 3600)
+            self.web = ScanPage(self.cfg.web, self.output_dir, self.thumbs_dir, self.language,
+                                pin, self.cfg.retention / 3600, post=self.ctx.post)
             try:
                 self.web.start()
             except OSError as exc:
                 log.error("scan page not served on %s:%s: %s", self.cfg.web.address,
                           self.cfg.web.port, exc.strerror or exc)
                 self.web = None
+            else:
+                self.web.load(self.store.scans())
+                self.pickup_displays.append(self.web.show)
 
     def stop(self) -> None:
         self.scanner.stop()
@@ -128,6 +135,10 @@ class ScanFeature(Feature):
             self._apply(*core.scan_finished(self.state, item, now, self.cfg), now=now)
         elif isinstance(item, PdfBuilt):
             self._apply(*core.pdf_built(self.state, item, now, self.cfg), now=now)
+        elif isinstance(item, PickupSpent):
+            self.store.spend(item.name)
+        elif isinstance(item, PickupMissed):
+            self.store.charge_wrong()
         else:
             return False
         return True
@@ -244,9 +255,11 @@ class ScanFeature(Feature):
         elif job.purpose == "copy":
             dest, thumb = self.copies_dir / f"copy-{job.id}.pdf", None
         else:
-            taken = {f.name for f in pdf.recent_scans(self.output_dir, 10_000)}
+            taken = {f.name for f in pdf.recent_scans(self.output_dir, 10_000)} | \
+                {s.name for s in self.store.scans()}  # a record outlives a file moved away
             name = pdf.scan_name(job.created, self.timezone, taken)
             dest, thumb = self.output_dir / name, self.thumbs_dir / (name[:-4] + ".jpg")
+            self.store.record_scan(name, job.created)  # retention counts from this time
         self._dest[job.id] = (dest, thumb, action.pages)
         preset = self.cfg.all_presets[job.preset]
         plan = self.plans.get(job.preset)
@@ -263,24 +276,33 @@ class ScanFeature(Feature):
             log.info("scan %s: %d page(s) delivered (%s)", job.id, pages, job.purpose)
             if job.purpose == "copy":
                 self.ctx.post(CopyRequest(str(dest), pages, job.id))
+            else:
+                self._give_code(dest.name)
         elif dest is not None:  # a dropped job leaves nothing behind
             dest.unlink(missing_ok=True)
             if thumb is not None:
                 thumb.unlink(missing_ok=True)
+            self._forget([dest.name])
+
+    def _give_code(self, name: str) -> None:
+        """A one-time pickup code for a finished scan, shown where its citizen is."""
+        scans = self.store.scans()
+        code = new_code({s.code for s in scans if s.code})  # also spent ones: never reused
+        self.store.set_code(name, code)
+        made = next((s.made for s in scans if s.name == name), time.time())
+        for display in self.pickup_displays:
+            display(PickupScan(name, made, code))
+
+    def _forget(self, names: list[str]) -> None:
+        if names:
+            self.store.forget(names)
+            if self.web is not None:
+                self.web.forget(names)
 
     def sweep(self, now_wall: float) -> None:
-        """Retention: scans and thumbnails after `retention`, copies after `copy_retention`."""
-        removed = 0
-        for directory, pattern, keep in (
-                (self.output_dir, pdf.SCAN_NAME, self.cfg.retention),
-                (self.output_dir, pdf.PART_NAME, self.cfg.retention),
-                (self.thumbs_dir, None, self.cfg.retention),
-                (self.copies_dir, None, self.cfg.copy_retention)):
-            for name in core.expired(pdf.file_ages(directory, pattern), now_wall, keep):
-                try:
-                    (directory / name).unlink()
-                    removed += 1
-                except OSError as exc:
-                    log.warning("retention: could not delete a scan: %s", exc.strerror or exc)
-        if removed:
-            log.info("retention: %d old scan file(s) deleted", removed)
+        """Retention: scans and thumbnails `retention` after they were made (by the time on
+        record), copies after `copy_retention`; a time in the future goes at once."""
+        recorded = {s.name: s.made for s in self.store.scans()} if self.store else {}
+        self._forget(retention.sweep(self.output_dir, self.thumbs_dir, self.copies_dir,
+                                     recorded, now_wall, self.cfg.retention,
+                                     self.cfg.copy_retention))

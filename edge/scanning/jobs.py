@@ -1,6 +1,7 @@
-"""The scan queue on disk (SQLite in state_dir), so waiting jobs survive a restart.
+"""The scan queue and the scans on record, on disk (SQLite in state_dir), across restarts.
 
-Used from the agent's main thread.
+A scan's record keeps its own time (retention counts from it, never from the file) and
+its pickup code. Used from the agent's main thread.
 Pure: standard library and sqlite3 (through common.db) only.
 """
 from __future__ import annotations
@@ -12,6 +13,7 @@ from pathlib import Path
 from common.db import SchemaTooNew, open_db
 
 from .core import ScanJob
+from .pickup import PickupScan
 
 log = logging.getLogger(__name__)
 # Append-only (common/db.py): change the table by adding a step, never by editing one.
@@ -24,7 +26,15 @@ CREATE TABLE IF NOT EXISTS scan_jobs (
     position INTEGER NOT NULL,
     active INTEGER NOT NULL DEFAULT 0
 )
-""",)
+""", """
+CREATE TABLE scans (
+    name TEXT PRIMARY KEY,
+    made REAL NOT NULL,
+    code TEXT NOT NULL DEFAULT '',
+    spent INTEGER NOT NULL DEFAULT 0,
+    wrong INTEGER NOT NULL DEFAULT 0
+)
+""")
 
 
 class JobStore:
@@ -66,6 +76,31 @@ class JobStore:
             self.db.execute("BEGIN IMMEDIATE")
             self.db.execute("DELETE FROM scan_jobs")
             self.db.executemany("INSERT INTO scan_jobs VALUES (?, ?, ?, ?, ?, ?)", rows)
+
+    # ----- scans on record ----------------------------------------------------------------
+    def scans(self) -> list[PickupScan]:
+        rows = self.db.execute("SELECT name, made, code, spent, wrong FROM scans ORDER BY made")
+        return [PickupScan(r[0], r[1], r[2], bool(r[3]), r[4]) for r in rows]
+
+    def record_scan(self, name: str, made: float) -> None:
+        """A scan file exists under this name from now on; made = its job's time."""
+        self.db.execute("INSERT OR IGNORE INTO scans (name, made) VALUES (?, ?)", (name, made))
+
+    def set_code(self, name: str, code: str) -> None:
+        self.db.execute("UPDATE scans SET code = ?, spent = 0, wrong = 0 WHERE name = ?",
+                        (code, name))
+
+    def spend(self, name: str) -> None:
+        self.db.execute("UPDATE scans SET spent = 1 WHERE name = ?", (name,))
+
+    def charge_wrong(self) -> None:
+        """One more wrong guess against every unspent code."""
+        self.db.execute("UPDATE scans SET wrong = wrong + 1 WHERE code != '' AND spent = 0")
+
+    def forget(self, names) -> None:
+        with self.db:
+            self.db.execute("BEGIN IMMEDIATE")
+            self.db.executemany("DELETE FROM scans WHERE name = ?", [(n,) for n in names])
 
     def close(self) -> None:
         self.db.close()

@@ -1,6 +1,10 @@
 """The dashboard's pages in Vietnamese (the default) and English, from the shared catalogue."""
 from __future__ import annotations
 
+import re
+from importlib import resources
+
+from central import i18n
 from harness.procs import wait_for
 
 
@@ -39,3 +43,11 @@ def test_the_overview_script_gets_both_languages_with_the_same_keys(client):
     assert words["vi"]["reason.media-empty"] == "Hết giấy"
     assert words["en"]["duration.min"] == "{n} min"
     assert not any(key.startswith("check.") for key in words["vi"])  # only what the page uses
+
+
+def test_every_word_the_page_templates_ask_for_is_in_the_catalogue():
+    folder = resources.files("central").joinpath("templates")
+    keys = {key for page in folder.iterdir() if page.name.endswith(".html")
+            for key in re.findall(r't\("([^"]+)"\)', page.read_text("utf-8"))}
+    assert "dashboard.login" in keys
+    assert [key for key in sorted(keys) if not i18n.known(key)] == []

@@ -5,7 +5,9 @@ from datetime import datetime, timezone
 
 import pytest
 
-from central.queries import BadRequest, classify_outage, liveness, parse_time, time_range
+from central.queries import (BadRequest, classify_outage, liveness, parse_time, series,
+                             time_range)
+from central.store import Store
 
 TZ = "Asia/Ho_Chi_Minh"
 DAY = 86_400_000
@@ -56,3 +58,11 @@ def test_bad_ranges_are_refused_with_a_message(frm, to, message):
 def test_a_missing_range_defaults_to_the_last_days():
     start, end = time_range(None, None, TZ, 1_764_000_000_000, 7, 62)
     assert (start, end) == (1_764_000_000_000 - 7 * DAY, 1_764_000_000_000)
+
+
+@pytest.mark.parametrize("metric", ['a"b', "wifi.clients') OR 1", "", "x" * 65])
+def test_a_series_of_something_that_is_no_metric_name_is_a_bad_request(tmp_path, metric):
+    store = Store(tmp_path / "central.sqlite")
+    with pytest.raises(BadRequest, match="not a metric name"):
+        series(store.db, "house-01", metric, 0, 3_600_000, "raw")
+    store.close()

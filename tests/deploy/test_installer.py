@@ -168,6 +168,26 @@ def test_central_install_sets_up_the_broker_config_acl_and_password_file(tmp_pat
     assert mode(acl) == 0o640 and mode(tmp_path / "etc/mosquitto/culturehouse.passwd") == 0o640
 
 
+def test_central_install_makes_broker_certificates_that_verify_and_keeps_them(tmp_path):
+    install(tmp_path, "central")
+    certs = tmp_path / "etc/mosquitto/certs"
+    verify = subprocess.run(["openssl", "verify", "-CAfile", str(certs / "ca.crt"),
+                             str(certs / "broker.crt")], capture_output=True, text=True)
+    assert verify.returncode == 0, verify.stderr
+    san = subprocess.run(["openssl", "x509", "-in", str(certs / "broker.crt"), "-noout",
+                          "-ext", "subjectAltName"], capture_output=True, text=True).stdout
+    assert "IP Address:127.0.0.1" in san
+    assert mode(certs / "ca.key") == 0o600 and mode(certs / "broker.key") == 0o640
+    first = (certs / "broker.crt").read_bytes()
+    install(tmp_path, "central")
+    assert (certs / "broker.crt").read_bytes() == first  # a re-run never replaces them
+
+
+def test_the_shipped_broker_config_leaves_debians_persistence_location_alone():
+    conf = (REPO / "config/mosquitto/mosquitto.conf").read_text()
+    assert not any(line.startswith("persistence_location") for line in conf.splitlines())
+
+
 def test_central_rerun_keeps_the_houses_added_to_the_acl(tmp_path):
     install(tmp_path, "central")
     acl = tmp_path / "etc/mosquitto/culturehouse.acl"
@@ -199,7 +219,7 @@ def test_uninstall_purge_removes_config_and_data(tmp_path):
 # into a scratch root, with no C compiler on PATH and CC unusable, so building pycups or
 # python-sane would fail. pip uses its own cache: a re-run downloads nothing.
 INSTALLER_TOOLS = ("bash", "cat", "chmod", "cp", "dirname", "env", "getent", "id", "install",
-                   "ln", "mkdir", "mktemp", "rm", "sed")
+                   "ln", "mkdir", "mktemp", "rm", "sed", "openssl", "hostname", "printf")
 COMPILERS = ("cc", "gcc", "c99", "clang", "x86_64-linux-gnu-gcc", "aarch64-linux-gnu-gcc")
 EDGE_ONLY = ("pycups", "python-sane", "python_sane", "gpiozero", "pillow", "img2pdf")
 
@@ -280,8 +300,9 @@ def test_central_command_runs_from_its_fresh_venv(central_venv, tmp_path):
 
 def test_central_dashboard_files_are_installed_with_it(central_venv, tmp_path):
     out = run_in(central_venv.venv, tmp_path, "python", "-c", "import importlib.resources as r;"
-                 "print(sorted(p.name for p in r.files('central').joinpath('static').iterdir()))")
-    assert out.returncode == 0 and "'index.html'" in out.stdout and "'app.js'" in out.stdout
+                 "print(sorted(p.name for d in ('static', 'templates')"
+                 " for p in r.files('central').joinpath(d).iterdir()))")
+    assert out.returncode == 0 and "'overview.html'" in out.stdout and "'app.js'" in out.stdout
 
 
 @pytest.mark.timeout(900)

@@ -82,16 +82,6 @@ def test_a_remote_release_is_refused_while_paper_is_out(agent, feature, cupsd, p
     assert job_state(cupsd.server, job) == HELD
 
 
-@pytest.mark.parametrize("args, problem", [({}, "job: required"),
-                                           ({"job": "12"}, "job: expected an integer"),
-                                           ({"job": 0}, "job: out of range"),
-                                           ({"job": 3, "title": "x"}, "title: not an argument")])
-def test_bad_arguments_are_named_not_acted_on(agent, feature, args, problem):
-    outcome = command(agent, feature, "release_job", **args)
-    assert not outcome.ok and outcome.detail["error"] == "bad_args"
-    assert any(p.startswith(problem) for p in outcome.detail["problems"]), outcome.detail
-
-
 def test_print_status_lists_held_jobs_oldest_first_with_no_title(agent, feature, cupsd, pdf):
     first = held_job(agent, cupsd, pdf)
     second = held_job(agent, cupsd, pdf, count=2)
