@@ -89,7 +89,8 @@ def parse_inbound(topics: protocol.Topics, msg: Inbound, known: frozenset[str]) 
 def vocabulary_problem(message) -> str:
     """Why a telemetry or event row breaks the vocabulary's types ("" when it fits)."""
     if isinstance(message, protocol.Telemetry):
-        return next((f"{name}: {problem}" for name, value in message.metrics.items()
+        values = [message.metrics.items(), *(s.values.items() for s in message.samples)]
+        return next((f"{name}: {problem}" for items in values for name, value in items
                      if (problem := metric_problem(name, value))), "")
     if isinstance(message, protocol.Event):
         problems = event_problems(message.type, message.data)
@@ -102,11 +103,11 @@ def stand_in(message, reason: str, problem: str):
     if isinstance(message, protocol.Telemetry) and message.upto is not None:
         # A roll-up stands for seq..upto: only a telemetry row can say so.
         return protocol.Telemetry(message.house, message.boot, message.seq, message.ts, {},
-                                  message.tq, message.mono, message.upto)
+                                  message.tq, message.mono, message.upto, message.epoch)
     data = {"reason": reason, "problem": problem[:protocol.MAX_STRING],
             "kind": "telemetry" if isinstance(message, protocol.Telemetry) else "event"}
     return protocol.Event(message.house, message.boot, message.seq, message.ts, REJECTED, data,
-                          message.tq, message.mono)
+                          message.tq, message.mono, message.epoch)
 
 
 def store_failed_stand_in(message, problem: str):
@@ -131,10 +132,11 @@ class Collector:
         self.watch = StallWatch()  # .stall is set while the database refuses what is held
         self._held: Unit | None = None  # what the database refused, retried at watch.retry_at
         self._last_log: dict[tuple, float] = {}
-        self._acks_sent: dict[str, int] = {}
+        self._acks_sent: dict[str, tuple[str, int]] = {}  # house -> (epoch, seq) published
         self._ack_at: dict[str, float] = {}
         self._pending_acks: dict[str, int] = {}
-        self._gaps: dict[str, tuple[tuple[int, int], float, float]] = {}  # seen, asked
+        # house -> ((epoch, first missing seq), seen at, asked at)
+        self._gaps: dict[str, tuple[tuple[str, int], float, float]] = {}
         self._gaps_at = 0.0
         self._stop = threading.Event()
         ingest = cfg.ingest
@@ -312,10 +314,12 @@ class Collector:
             return
         detail = result.detail if isinstance(result.detail, dict) else {}
         oldest = detail.get("oldest")
-        if result.name == RESEND and result.ok and isinstance(oldest, int) and oldest > 1:
+        epoch = detail.get("epoch", "")  # the outbox `oldest` belongs to ("" before epochs)
+        if (result.name == RESEND and result.ok and isinstance(oldest, int) and oldest > 1
+                and protocol.is_epoch(epoch)):
             # The house no longer holds what lies below `oldest`: stop waiting for it.
             try:
-                self.store.raise_floor(house, oldest - 1)
+                self.store.raise_floor(house, oldest - 1, epoch)
             except sqlite3.Error as exc:  # asked again later; the batch must go on
                 log.debug("could not raise %s's floor: %s", house, exc)
             self._resend_watermarks()
@@ -329,20 +333,22 @@ class Collector:
     def _flush_acks(self, now: float) -> None:
         interval = float(self.cfg.ingest.ack_interval)
         for house, seq in list(self._pending_acks.items()):
-            if seq <= 0 or self._acks_sent.get(house) == seq:
+            mark = (self.store.epoch_of(house), seq)  # the watermark of the current epoch
+            if seq <= 0 or self._acks_sent.get(house) == mark:
                 self._pending_acks.pop(house, None)
                 continue
             if now - self._ack_at.get(house, -interval) < interval:
                 continue
             mid = self.link.publish(self.topics.ack(house),
-                                    protocol.build_ack(protocol.Ack(seq)), retain=True)
+                                    protocol.build_ack(protocol.Ack(seq, mark[0])), retain=True)
             if mid is not None:
-                self._acks_sent[house] = seq
+                self._acks_sent[house] = mark
                 self._ack_at[house] = now
                 self._pending_acks.pop(house, None)
 
     def _chase_gaps(self, now: float) -> None:
-        """Ask a house to resend a gap that outlived the reorder window (once per window)."""
+        """Ask a house to resend a gap of its current epoch that outlived the reorder window
+        (once per window). An earlier epoch's gaps are not asked for: that card is gone."""
         if now - self._gaps_at < 1.0:
             return
         self._gaps_at = now
@@ -352,8 +358,9 @@ class Collector:
             if gap is None:
                 self._gaps.pop(house, None)
                 continue
-            seen_gap, seen_at, asked_at = self._gaps.get(house, (gap, now, -1e9))
-            if seen_gap[0] != gap[0]:
+            mark = (self.store.epoch_of(house), gap[0])
+            seen, seen_at, asked_at = self._gaps.get(house, (mark, now, -1e9))
+            if seen != mark:
                 seen_at, asked_at = now, -1e9
             if now - seen_at >= window and now - asked_at >= max(window, 1.0):
                 if self.link.connected:
@@ -361,7 +368,7 @@ class Collector:
                     self.resends_asked += 1
                     log.info("house %s: seq %d-%d missing, asked for a resend", house, *gap)
                     asked_at = now
-            self._gaps[house] = (gap, seen_at, asked_at)
+            self._gaps[house] = (mark, seen_at, asked_at)
 
     def _reject(self, reason: str, where: str, house: str = "", problem: str = "") -> None:
         """Count a reject; log it at most every LOG_EVERY s per reason (and house, if known)."""

@@ -96,11 +96,13 @@ def time_range(frm: str | None, to: str | None, tz_name: str, now_ms: int, defau
 
 
 def latest_clock(db: sqlite3.Connection, houses: list[str]) -> dict[str, tuple[int, int, str]]:
-    """(ts, recv_ts, tq) of each house's newest message (highest seq), for clock checks."""
+    """(ts, recv_ts, tq) of each house's newest message (highest seq of its current outbox
+    epoch), for clock checks."""
     out = {}
     for house in houses:
-        row = db.execute("SELECT ts, recv_ts, tq FROM messages WHERE house = ? "
-                         "ORDER BY seq DESC LIMIT 1", (house,)).fetchone()
+        row = db.execute("SELECT ts, recv_ts, tq FROM messages WHERE house = ? AND epoch = "
+                         "(SELECT epoch FROM houses WHERE house = ?) ORDER BY seq DESC LIMIT 1",
+                         (house, house)).fetchone()
         if row:
             out[house] = tuple(row)
     return out
@@ -241,8 +243,9 @@ def _uptime_at(db, house: str, boot: str, when_ms: int) -> float | None:
 
 
 def recent_events(db: sqlite3.Connection, house: str, limit: int = 50) -> list[dict]:
+    # Newest first by time: seqs start again with a new outbox epoch (a new SD card).
     rows = db.execute("SELECT seq, ts, type, body FROM messages WHERE house = ? AND kind = 'event' "
-                      "ORDER BY seq DESC LIMIT ?", (house, limit))
+                      "ORDER BY ts DESC, seq DESC LIMIT ?", (house, limit))
     return [{"seq": s, "ts": ts, "type": t, "data": json.loads(b)} for s, ts, t, b in rows]
 
 

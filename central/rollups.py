@@ -8,17 +8,19 @@ figures central derives (ROLLUP_*) are its own, declared here once.
 from __future__ import annotations
 
 import sqlite3
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from functools import lru_cache
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from protocol import ROLLUP_SERIES
 from protocol.vocabulary import EVENTS, METRICS, value_problem
 
 DEFAULT_TZ = "Asia/Ho_Chi_Minh"
 
 WIFI_CLIENTS = METRICS["wifi.clients"].name
+ROLLUP_SAMPLES = METRICS["rollup.samples"].name
 WIFI_UNIQUE_TODAY = METRICS["wifi.unique.today"].name
 PRINT_COMPLETED = EVENTS["print.job_completed"].type
 PRINT_FAILED = EVENTS["print.job_failed"].type
@@ -55,7 +57,8 @@ WIFI_DAILY_KEYS = {"unique_devices": WIFI_UNIQUE, "sessions": WIFI_SESSIONS,
 SERIES_METRICS = (PRINT_PAGES, PRINT_JOBS, COPY_JOBS, COPY_PAGES, SCAN_JOBS, SCAN_PAGES,
                   HELP_REQUESTS, WIFI_PEAK, ONLINE_MINUTES)
 
-# Central's store creates these tables in its migrations (central/store.py MIGRATIONS).
+# Central's store creates these tables in its migrations (central/schema.py MIGRATIONS;
+# step 2 rebuilds help_requests keyed by (house, epoch, seq)).
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS rollup_hourly (
     house TEXT NOT NULL, metric TEXT NOT NULL, hour INTEGER NOT NULL, value,
@@ -121,6 +124,20 @@ def _add(db, table: str, key: str, house: str, metric: str, bucket, value, how: 
                f"ON CONFLICT DO UPDATE SET {_UPSERT[how]}", (house, metric, bucket, value))
 
 
+def expand_rollup(rollup: Any) -> list:
+    """A roll-up's samples as the telemetry rows they were: each with the gauges it kept, the
+    last also with the roll-up's last values (counters are cumulative). Counted like raw
+    rows, they give the online minutes, peaks and sums the raw rows would have given."""
+    # The merged metrics hold the last value seen of each: the series' own last values
+    # come from the last sample alone (it may have had none of a gauge an earlier one had).
+    series = {ROLLUP_SAMPLES, *ROLLUP_SERIES, *(name for s in rollup.samples for name in s.values)}
+    last = {k: v for k, v in rollup.metrics.items() if k not in series}
+    final = len(rollup.samples) - 1
+    return [replace(rollup, seq=s.seq, ts=s.ts, mono=s.mono, upto=None, samples=(),
+                    metrics={**last, **s.values} if i == final else dict(s.values))
+            for i, s in enumerate(rollup.samples)]
+
+
 def apply_rollups(db: sqlite3.Connection, new: list[NewRow]) -> None:
     """Fold the telemetry and events a batch stored for the first time into the derived tables.
 
@@ -168,9 +185,9 @@ def _event(db, msg, ts: int, hour: int, day: str, recv_ts: int) -> None:
             _both(db, msg.house, metric, hour, day, value, "sum")
     if msg.type == HELP_REQUESTED:
         request = msg.data.get("request")  # the house's own number, echoed in help_ack
-        db.execute("INSERT OR IGNORE INTO help_requests (house, seq, ts, recv_ts, request) "
-                   "VALUES (?,?,?,?,?)", (msg.house, msg.seq, ts, recv_ts,
-                                          request if isinstance(request, int) else None))
+        db.execute("INSERT OR IGNORE INTO help_requests (house, epoch, seq, ts, recv_ts, request) "
+                   "VALUES (?,?,?,?,?,?)", (msg.house, msg.epoch, msg.seq, ts, recv_ts,
+                                            request if isinstance(request, int) else None))
     elif msg.type in (HELP_ACKNOWLEDGED, HELP_CLOSED):  # answered or over at the house
         who = "house" if msg.type == HELP_ACKNOWLEDGED else "closed"
         db.execute("UPDATE help_requests SET acked_ts = ?, acked_by = ? "

@@ -1,73 +1,27 @@
-"""Central's SQLite store: what the houses sent, idempotent on (house, seq).
+"""Central's SQLite store: what the houses sent, idempotent on (house, epoch, seq).
 
 One writer (the collector's writer thread) owns a `Store`; readers (web requests)
 open their own read-only connections through `Store.reader()`. The write side also keeps
-each house's ack watermark (never past a seq not stored) and re-times samples taken
-before the house's clock was synchronised (tq "none" becomes "retimed"). Which rows are
-new (what the roll-ups count) comes from each insert's own answer, never a read-back.
+an ack watermark per house and outbox epoch (never past a seq not stored), expands a
+roll-up into the samples it stands for (storing only those it lacks), and re-times samples
+taken before the house's clock was synchronised (tq "none" becomes "retimed"). Which rows
+are new (what the roll-ups count) comes from each insert's own answer, never a read-back.
 """
 from __future__ import annotations
 
 import json
 import sqlite3
 import threading
+from bisect import bisect_right
 from dataclasses import dataclass, replace
+from itertools import accumulate
 from pathlib import Path
 
 import protocol
 from common.db import open_db
 
-from . import rollups
-from .rollups import NewRow, apply_rollups
-
-SCHEMA = """
-CREATE TABLE IF NOT EXISTS houses (
-    house       TEXT PRIMARY KEY,
-    first_seen  INTEGER NOT NULL,
-    last_seen   INTEGER NOT NULL,
-    online      INTEGER NOT NULL DEFAULT 0,
-    reason      TEXT NOT NULL DEFAULT '',
-    boot        TEXT NOT NULL DEFAULT '',
-    status_ts   INTEGER NOT NULL DEFAULT 0,
-    version     TEXT NOT NULL DEFAULT '',
-    metrics     TEXT NOT NULL DEFAULT '{}',
-    metrics_ts  INTEGER NOT NULL DEFAULT 0,
-    acked_seq   INTEGER NOT NULL DEFAULT 0
-);
-CREATE TABLE IF NOT EXISTS messages (
-    house   TEXT NOT NULL,
-    seq     INTEGER NOT NULL,
-    kind    TEXT NOT NULL,
-    boot    TEXT NOT NULL,
-    ts      INTEGER NOT NULL,
-    recv_ts INTEGER NOT NULL,
-    tq      TEXT NOT NULL,
-    mono    INTEGER,
-    type    TEXT,
-    body    TEXT NOT NULL,
-    upto    INTEGER,
-    PRIMARY KEY (house, seq)
-) WITHOUT ROWID;
-CREATE INDEX IF NOT EXISTS messages_by_time ON messages (house, kind, ts);
-CREATE TABLE IF NOT EXISTS clock_anchors (
-    house   TEXT NOT NULL,
-    boot    TEXT NOT NULL,
-    ts      INTEGER NOT NULL,
-    mono    INTEGER NOT NULL,
-    PRIMARY KEY (house, boot)
-) WITHOUT ROWID;
-CREATE TABLE IF NOT EXISTS status_log (
-    house   TEXT NOT NULL,
-    boot    TEXT NOT NULL,
-    online  INTEGER NOT NULL,
-    reason  TEXT NOT NULL,
-    ts      INTEGER NOT NULL,
-    recv_ts INTEGER NOT NULL
-);
-"""
-# Append-only (common/db.py): change a table by adding a step, never by editing one
-# (step 1 is the schema of the last unversioned release, roll-up tables included).
-MIGRATIONS = (SCHEMA + rollups.SCHEMA,)
+from .rollups import NewRow, apply_rollups, expand_rollup
+from .schema import MIGRATIONS
 
 
 @dataclass(frozen=True)
@@ -99,9 +53,10 @@ class Store:
         return db
 
     def write_batch(self, batch: list[Received]) -> dict[str, int]:
-        """Store a batch in one transaction; returns the new ack watermark of each house touched."""
+        """Store a batch in one transaction; returns the new ack watermark of each house
+        touched (of the epoch its latest status announced)."""
         db = self.db
-        touched: set[str] = set()
+        touched: set[tuple[str, str]] = set()  # (house, epoch) whose watermark may move
         db.execute("BEGIN IMMEDIATE")
         try:
             last_seen: dict[str, int] = {}
@@ -112,33 +67,24 @@ class Store:
                     self._ensure_house(house, item.recv_ts)
                 last_seen[house] = max(last_seen.get(house, 0), item.recv_ts)
             new: list[NewRow] = []  # what this batch stored first: all the roll-ups count
-            covers = []
             for item in batch:
                 msg = item.message
-                touched.add(msg.house)  # a status's `oldest` may move the watermark too
+                touched.add((msg.house, msg.epoch))  # a status's `oldest` may move it too
                 if isinstance(msg, protocol.Status):
                     self._status(msg, item.recv_ts)
                     continue
+                rollup = isinstance(msg, protocol.Telemetry) and msg.upto is not None
                 if isinstance(msg, protocol.Telemetry):
-                    kind, body, upto = "telemetry", msg.metrics, msg.upto
                     if msg.house not in latest or msg.ts >= latest[msg.house].ts:
                         latest[msg.house] = msg
-                else:
-                    kind, body, upto = "event", msg.data, None
-                ts, tq = self._retime(msg)
-                stored = db.execute(
-                    "INSERT INTO messages (house, seq, kind, boot, ts, recv_ts, tq, mono, type, "
-                    "body, upto) VALUES (?,?,?,?,?,?,?,?,?,?,?) ON CONFLICT DO NOTHING",
-                    (msg.house, msg.seq, kind, msg.boot, ts, item.recv_ts, tq, msg.mono,
-                     getattr(msg, "type", None), json.dumps(body, ensure_ascii=False),
-                     upto)).rowcount
-                if stored:  # a replay or a duplicate within the batch changes nothing
-                    new.append(NewRow(msg, item.recv_ts, ts, tq))
-                if upto is not None:
-                    covers.append((upto, msg.house, msg.seq))
-            # A roll-up of samples partly stored already still covers the rest.
-            db.executemany("UPDATE messages SET upto = max(coalesce(upto, seq), ?) "
-                           "WHERE house = ? AND seq = ?", covers)
+                for row in self._missing_samples(msg) if rollup and msg.samples else [msg]:
+                    stored = self._insert(row, item.recv_ts)
+                    if stored:  # a replay or a duplicate within the batch changes nothing
+                        new.append(NewRow(row, item.recv_ts, *stored))
+                if rollup:  # the span counts as stored, also where central held part of it
+                    db.execute("UPDATE messages SET upto = max(coalesce(upto, seq), ?) "
+                               "WHERE house = ? AND epoch = ? AND seq = ?",
+                               (msg.upto, msg.house, msg.epoch, msg.seq))
             db.executemany("UPDATE messages SET ts = ? + (mono - ?), tq = 'retimed' WHERE "
                            "house = ? AND boot = ? AND tq = 'none' AND mono IS NOT NULL",
                            self._new_anchors)
@@ -151,7 +97,9 @@ class Store:
                            [(json.dumps(dict(m.metrics), ensure_ascii=False), m.ts, h, m.ts)
                             for h, m in latest.items()])
             apply_rollups(db, [retimed(row, anchors) for row in new])
-            marks = {house: self._advance_ack(house) for house in touched}
+            for house, epoch in touched:
+                self._advance_ack(house, epoch)
+            marks = {house: self._show_ack(house) for house in {h for h, _ in touched}}
             db.execute("COMMIT")
         except BaseException:
             self._new_anchors.clear()
@@ -159,6 +107,36 @@ class Store:
                 db.execute("ROLLBACK")
             raise
         return marks
+
+    def _insert(self, msg, recv_ts: int) -> tuple[int, str] | None:
+        """Store one telemetry or event row unless (house, epoch, seq) is there already;
+        its (ts, tq) as stored when it is new, else None."""
+        if isinstance(msg, protocol.Telemetry):
+            kind, body, upto, type_ = "telemetry", msg.metrics, msg.upto, None
+        else:
+            kind, body, upto, type_ = "event", msg.data, None, msg.type
+        ts, tq = self._retime(msg)
+        stored = self.db.execute(
+            "INSERT INTO messages (house, epoch, seq, kind, boot, ts, recv_ts, tq, mono, type, "
+            "body, upto) VALUES (?,?,?,?,?,?,?,?,?,?,?,?) ON CONFLICT DO NOTHING",
+            (msg.house, msg.epoch, msg.seq, kind, msg.boot, ts, recv_ts, tq, msg.mono, type_,
+             json.dumps(body, ensure_ascii=False), upto)).rowcount
+        return (ts, tq) if stored else None
+
+    def _missing_samples(self, rollup: protocol.Telemetry) -> list[protocol.Telemetry]:
+        """A roll-up's samples as the rows they were, without those central holds already
+        (stored raw, or inside a roll-up stored before): a partly delivered span is filled
+        exactly, never counted twice."""
+        spans = sorted(self.db.execute(  # what is held in the span, and what reaches into it
+            "SELECT seq, coalesce(upto, seq) FROM messages WHERE house = ? AND epoch = ? AND "
+            "seq BETWEEN ? AND ? UNION ALL SELECT seq, upto FROM messages WHERE house = ? AND "
+            "epoch = ? AND upto >= ? AND seq < ?",
+            (rollup.house, rollup.epoch, rollup.seq, rollup.upto, rollup.house, rollup.epoch,
+             rollup.seq, rollup.seq)))
+        starts = [low for low, _ in spans]
+        reach = list(accumulate((high for _, high in spans), max))  # furthest held so far
+        return [row for row in expand_rollup(rollup)
+                if not (i := bisect_right(starts, row.seq)) or reach[i - 1] < row.seq]
 
     def ack_help(self, house: str, user: str, at_ms: int) -> tuple[int, int | None]:
         """Acknowledge a house's open HELP requests stored by `at_ms` (what the operator saw).
@@ -200,59 +178,90 @@ class Store:
         self.db.execute("INSERT INTO status_log VALUES (?,?,?,?,?,?)",
                         (s.house, s.boot, int(s.online), s.reason, s.ts, recv_ts))
         if s.oldest:
-            self.raise_floor(s.house, s.oldest - 1)
+            self.raise_floor(s.house, s.oldest - 1, s.epoch)
         if stale:
             return
+        # The epoch a house's latest status announces is the one central acknowledges.
         self.db.execute(
             "UPDATE houses SET online = ?, reason = ?, boot = ?, status_ts = ?, version = ?, "
-            "last_seen = max(last_seen, ?) WHERE house = ?",
+            "epoch = ?, last_seen = max(last_seen, ?) WHERE house = ?",
             (int(s.online), s.reason, s.boot, s.ts, s.version or current_version(self.db, s.house),
-             recv_ts, s.house))
+             s.epoch, recv_ts, s.house))
 
-    def raise_floor(self, house: str, seq: int) -> None:
-        """The house holds nothing at or below `seq` any more: nothing to wait for there."""
-        self.db.execute("UPDATE houses SET acked_seq = ? WHERE house = ? AND acked_seq < ?",
-                        (seq, house, seq))
+    def epoch_of(self, house: str) -> str:
+        """The outbox epoch the house's latest status announced ("" before epochs)."""
+        row = self.db.execute("SELECT epoch FROM houses WHERE house = ?", (house,)).fetchone()
+        return row[0] if row else ""
 
-    def _advance_ack(self, house: str) -> int:
-        """Highest seq such that every seq from 1 (or the house's declared floor) is stored.
+    def watermark(self, house: str, epoch: str) -> int:
+        row = self.db.execute("SELECT acked_seq FROM watermarks WHERE house = ? AND epoch = ?",
+                              (house, epoch)).fetchone()
+        return row[0] if row else 0
+
+    def _set_watermark(self, house: str, epoch: str, seq: int) -> None:
+        self.db.execute("INSERT INTO watermarks (house, epoch, acked_seq) VALUES (?,?,?) "
+                        "ON CONFLICT DO UPDATE SET acked_seq = max(acked_seq, excluded.acked_seq)",
+                        (house, epoch, seq))
+
+    def raise_floor(self, house: str, seq: int, epoch: str | None = None) -> None:
+        """The house holds nothing at or below `seq` of that outbox epoch (default: its
+        current one) any more: nothing to wait for there."""
+        epoch = self.epoch_of(house) if epoch is None else epoch
+        if seq > self.watermark(house, epoch):
+            self._set_watermark(house, epoch, seq)
+            self._show_ack(house)
+
+    def _show_ack(self, house: str) -> int:
+        """Copy the current epoch's watermark to houses.acked_seq (what readers show)."""
+        acked = self.watermark(house, self.epoch_of(house))
+        self.db.execute("UPDATE houses SET acked_seq = ? WHERE house = ? AND acked_seq != ?",
+                        (acked, house, acked))
+        return acked
+
+    def _advance_ack(self, house: str, epoch: str) -> int:
+        """Highest seq of (house, epoch) such that every seq from 1 (or the declared floor)
+        is stored, a roll-up covering seq..upto.
 
         Never guesses a start from the first seq seen: after an outage that is a live
         sample, with the backlog below it still to come.
         """
-        (acked,) = self.db.execute("SELECT acked_seq FROM houses WHERE house = ?",
-                                   (house,)).fetchone()
-        start = acked
+        start = acked = self.watermark(house, epoch)
         while True:
-            rows = self.db.execute("SELECT seq, upto FROM messages WHERE house = ? AND "
-                                   "coalesce(upto, seq) > ? ORDER BY seq LIMIT 1000",
-                                   (house, acked)).fetchall()
+            (reach,) = self.db.execute(  # a roll-up starting within the run may reach past it
+                "SELECT max(upto) FROM messages WHERE house = ? AND epoch = ? AND upto > ? "
+                "AND seq <= ?", (house, epoch, acked, acked + 1)).fetchone()
+            acked = max(acked, reach or 0)
+            rows = self.db.execute("SELECT seq, coalesce(upto, seq) FROM messages WHERE "
+                                   "house = ? AND epoch = ? AND seq > ? ORDER BY seq LIMIT 1000",
+                                   (house, epoch, acked)).fetchall()
             for seq, upto in rows:
                 if seq > acked + 1:
                     break
-                acked = max(acked, upto or seq)
+                acked = max(acked, upto)
             else:
                 if len(rows) == 1000:
                     continue
             break
         if acked != start:
-            self.db.execute("UPDATE houses SET acked_seq = ? WHERE house = ?", (acked, house))
+            self._set_watermark(house, epoch, acked)
         return acked
 
     def first_gap(self, house: str) -> tuple[int, int] | None:
-        """The first range of seqs missing above the watermark, when later ones are stored."""
-        row = self.db.execute("SELECT h.acked_seq, (SELECT min(seq) FROM messages m WHERE "
-                              "m.house = h.house AND m.seq > h.acked_seq + 1) FROM houses h "
-                              "WHERE h.house = ?", (house,)).fetchone()
-        if row is None or row[1] is None:
+        """The first range of seqs missing above the watermark of the house's current epoch,
+        when later ones are stored."""
+        epoch = self.epoch_of(house)
+        acked = self.watermark(house, epoch)
+        (above,) = self.db.execute("SELECT min(seq) FROM messages WHERE house = ? AND epoch = ? "
+                                   "AND seq > ?", (house, epoch, acked + 1)).fetchone()
+        if above is None:
             return None
-        acked, above = row
-        if self.db.execute("SELECT 1 FROM messages WHERE house = ? AND seq = ?",
-                           (house, acked + 1)).fetchone():
+        if self.db.execute("SELECT 1 FROM messages WHERE house = ? AND epoch = ? AND seq = ?",
+                           (house, epoch, acked + 1)).fetchone():
             return None  # the watermark is about to move: not a gap
         return acked + 1, above - 1
 
     def acked(self) -> dict[str, int]:
+        """Each house's watermark of its current epoch."""
         return dict(self.db.execute("SELECT house, acked_seq FROM houses"))
 
     def close(self) -> None:

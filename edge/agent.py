@@ -89,10 +89,12 @@ class Agent:
 
     # ----- outputs (main thread) ------------------------------------------------------------
     def _status_payload(self, online: bool, reason: str = "") -> bytes:
-        # `oldest` tells central where this house's unbroken run of seqs starts.
+        # `oldest` tells central where this house's unbroken run of seqs starts; `epoch`
+        # which outbox they belong to, so central acks this one and not an earlier card's.
         oldest = self.outbox.oldest() if online else 0
         return protocol.build_status(protocol.Status(
-            self.house, online, self.boot, int(time.time() * 1000), __version__, reason, oldest))
+            self.house, online, self.boot, int(time.time() * 1000), __version__, reason, oldest,
+            self.outbox.epoch))
 
     def _announce_online(self) -> None:
         self.link.publish(self.topics.status(self.house), self._status_payload(True), retain=True)
@@ -115,8 +117,8 @@ class Agent:
             self.panel.start()
         self.features.start()
         self.link.start()
-        log.info("house %s started (boot %s, %d features)", self.house, self.boot[:8],
-                 len(self.features))
+        log.info("house %s started (boot %s, outbox epoch %s, %d features)", self.house,
+                 self.boot[:8], self.outbox.epoch[:8] or "none", len(self.features))
 
     def run(self, ready=None, watchdog=None, each_pass=None) -> None:
         """Run until a Stop item arrives; `ready`/`watchdog` are systemd notify hooks,
@@ -211,7 +213,7 @@ class Agent:
         try:
             house, kind, name = self.topics.parse(msg.topic)
             if kind == "ack" and house == self.house:
-                self.publisher.on_ack(protocol.parse_ack(msg.payload).seq, at.mono)
+                self.publisher.on_ack(protocol.parse_ack(msg.payload), at.mono)
             elif house == "central" and kind == "status":
                 central = protocol.parse_central_status(msg.payload)
                 came_back = central.online and self.publisher.central_online is False
@@ -227,7 +229,8 @@ class Agent:
     def _command(self, name: str, payload: bytes, at: Now) -> None:
         result = self.commands.handle(
             name, payload, at, self.features, self.post,
-            lambda: {"boot": self.boot, "outbox_rows": self.outbox.count(),
+            lambda: {"boot": self.boot, "epoch": self.outbox.epoch,
+                     "outbox_rows": self.outbox.count(),
                      "last_seq": self.outbox.last_seq(), "acked": self.publisher.acked,
                      "version": __version__},
             resend=self.publisher.resend)

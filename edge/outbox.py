@@ -1,9 +1,11 @@
 """The durable outbox: every telemetry sample and event is written here before it is sent.
 
 SQLite in WAL mode on the Pi's SD card. `seq` is the row id (AUTOINCREMENT, so never
-reused, also after deletes and power cuts); rows leave only when central's ack covers
-them. Past the disk quota the oldest telemetry is rolled up in place (events never go).
-Pure: standard library and sqlite3 (through common.db) only.
+reused, also after deletes and power cuts); the file's random `epoch`, made with it, tells
+its seqs from those of an earlier card. Rows leave only when central's ack for this epoch
+covers them. Past the disk quota the oldest telemetry is rolled up in place, keeping what
+central counts of every sample (events never go).
+Pure: standard library, protocol and sqlite3 (through common.db) only.
 """
 from __future__ import annotations
 
@@ -13,6 +15,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Mapping
 
+import protocol
 from common.db import open_db
 
 log = logging.getLogger(__name__)
@@ -30,12 +33,23 @@ CREATE TABLE IF NOT EXISTS outbox (
     upto  INTEGER,
     level INTEGER NOT NULL DEFAULT 0
 );
-""",)
+""", """
+CREATE TABLE outbox_meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+-- A file that already handed out seqs keeps the epoch those went out with: "" (before
+-- epochs), so central never counts its unacknowledged rows twice. A new file gets its own.
+INSERT INTO outbox_meta (key, value) VALUES ('epoch', CASE
+    WHEN EXISTS (SELECT 1 FROM sqlite_sequence WHERE name = 'outbox') THEN ''
+    ELSE lower(hex(randomblob(16))) END);
+ALTER TABLE outbox ADD COLUMN samples TEXT;
+""")
 ROW_OVERHEAD = 48  # bytes a row costs besides its body (keys, page slack), for the quota
 DEFAULT_QUOTA = 64 * 1024 * 1024
 # Roll-up levels: (level, bucket in ms). Raw minutes -> 15 min -> 1 h -> 1 day.
 LEVELS = ((1, 15 * 60_000), (2, 3_600_000), (3, 86_400_000))
-COLUMNS = "seq, kind, boot, ts, mono, tq, type, body, upto, level"
+# A rolled-up row's metrics and samples stay below this, so its payload (64 KiB at most)
+# keeps room for the envelope and for metrics that differ between the merged samples.
+MAX_ROLLUP_BYTES = 40_000
+COLUMNS = "seq, kind, boot, ts, mono, tq, type, body, upto, level, samples, length(body)"
 
 
 @dataclass(frozen=True)
@@ -50,6 +64,8 @@ class Row:
     body: Mapping[str, Any]
     upto: int | None = None  # a roll-up stands for seq..upto
     level: int = 0
+    samples: tuple[protocol.Sample, ...] = ()  # a roll-up's raw samples
+    size: int = 0  # bytes of the body as stored
 
 
 @dataclass(frozen=True)
@@ -63,6 +79,24 @@ class Merge:
     mono: int | None
     body: Mapping[str, Any]
     level: int
+    samples: tuple[protocol.Sample, ...] = ()
+
+
+def own_samples(row: Row) -> tuple[protocol.Sample, ...]:
+    """The raw samples a row stands for: its roll-up's, or itself with the gauges central
+    counts (a roll-up made before samples were kept counts as one)."""
+    if row.samples:
+        return row.samples
+    gauges = {name: row.body[name] for name in protocol.ROLLUP_SERIES
+              if isinstance(row.body.get(name), (int, float))
+              and not isinstance(row.body[name], bool)}
+    return (protocol.Sample(row.seq, row.ts, gauges, row.mono),)
+
+
+def _mergeable(row: Row, level: int) -> bool:
+    # An anchor (a synchronised row with mono) stays alone: central re-times its boot from it.
+    return (row.kind == "telemetry" and row.level < level
+            and not (row.tq == "ntp" and row.mono is not None))
 
 
 def plan_rollups(rows: list[Row], level: int, bucket_ms: int) -> list[Merge]:
@@ -70,34 +104,50 @@ def plan_rollups(rows: list[Row], level: int, bucket_ms: int) -> list[Merge]:
 
     Pure. An event between two samples ends a run, so events keep their place and seq.
     Metric values are the last seen (counters are cumulative, so the last is right);
-    `rollup.samples` says how many samples one row stands for.
+    `rollup.samples` says how many samples one row stands for, and the merged row keeps
+    every sample's seq, time and gauges (protocol.Sample), up to MAX_ROLLUP_SAMPLES and
+    MAX_ROLLUP_BYTES a row.
     """
     merges: list[Merge] = []
     run: list[Row] = []
+    samples: list[protocol.Sample] = []
+    cost = [0, 0]  # bytes of the samples, largest body
 
     def flush() -> None:
         if len(run) > 1:
             body: dict[str, Any] = {}
-            samples = 0
+            count = 0
             for r in run:
-                samples += int(r.body.get("rollup.samples", 1))
+                count += int(r.body.get("rollup.samples", 1))
                 body.update(r.body)
-            body["rollup.samples"] = samples
+            body["rollup.samples"] = count
             merges.append(Merge(run[0].seq, max(r.upto or r.seq for r in run),
                                 tuple(r.seq for r in run[1:]), run[-1].ts, run[-1].mono, body,
-                                level))
+                                level, tuple(samples)))
         run.clear()
+        samples.clear()
+        cost[:] = [0, 0]
+
+    def take(row: Row) -> bool:
+        """Add a row to the run if its samples fit; False (nothing added) when they do not."""
+        more = own_samples(row)
+        added = sum(protocol.sample_cost(prev, s)
+                    for prev, s in zip([samples[-1] if samples else None, *more], more))
+        if run and (len(samples) + len(more) > protocol.MAX_ROLLUP_SAMPLES
+                    or cost[0] + added + max(cost[1], row.size) > MAX_ROLLUP_BYTES):
+            return False
+        run.append(row)
+        samples.extend(more)
+        cost[:] = [cost[0] + added, max(cost[1], row.size)]
+        return True
 
     for row in rows:
-        fits = (row.kind == "telemetry" and row.level < level and run
-                and (row.boot, row.tq, row.ts // bucket_ms)
-                == (run[0].boot, run[0].tq, run[0].ts // bucket_ms))
-        if fits:
-            run.append(row)
+        if (_mergeable(row, level) and run and (row.boot, row.tq, row.ts // bucket_ms)
+                == (run[0].boot, run[0].tq, run[0].ts // bucket_ms) and take(row)):
             continue
         flush()
-        if row.kind == "telemetry" and row.level < level:
-            run.append(row)
+        if _mergeable(row, level):
+            take(row)
     flush()
     return merges
 
@@ -110,6 +160,8 @@ class Outbox:
         self.quota_bytes = quota_bytes
         # FULL: a committed event survives a power cut, at one fsync per batched commit.
         self.db = open_db(self.path, MIGRATIONS, synchronous="FULL")
+        (self.epoch,) = self.db.execute(
+            "SELECT value FROM outbox_meta WHERE key = 'epoch'").fetchone()
         self._in_tx = False
         self._over_quota_logged = False
 
@@ -124,8 +176,7 @@ class Outbox:
         self._begin()
         cur = self.db.execute(
             "INSERT INTO outbox (kind, boot, ts, mono, tq, type, body) VALUES (?,?,?,?,?,?,?)",
-            (kind, boot, ts, mono, tq, type,
-             json.dumps(body, ensure_ascii=False, separators=(",", ":"))))
+            (kind, boot, ts, mono, tq, type, _json(body)))
         return cur.lastrowid
 
     def commit(self) -> None:
@@ -136,8 +187,17 @@ class Outbox:
 
     def _rows(self, where: str, args: tuple) -> list[Row]:
         rows = self.db.execute(f"SELECT {COLUMNS} FROM outbox WHERE {where}", args).fetchall()
-        return [Row(r[0], r[1], r[2], r[3], r[4], r[5], r[6], json.loads(r[7]), r[8], r[9])
-                for r in rows]
+        return [Row(r[0], r[1], r[2], r[3], r[4], r[5], r[6], json.loads(r[7]), r[8], r[9],
+                    self._samples(r[0], r[8], r[10]), r[11]) for r in rows]
+
+    def _samples(self, seq: int, upto: int | None, text: str | None) -> tuple:
+        if text is None or upto is None:
+            return ()
+        try:
+            return protocol.parse_samples(json.loads(text), seq, upto)
+        except (ValueError, protocol.PayloadError):  # never seen: count it as one sample
+            log.error("outbox row %d: its roll-up samples are unreadable", seq)
+            return ()
 
     def after(self, seq: int, limit: int, upto: int | None = None) -> list[Row]:
         """Rows with seq > `seq` (and <= `upto` if given), oldest first."""
@@ -166,23 +226,23 @@ class Outbox:
         return low if low is not None else self.last_seq() + 1
 
     def size_bytes(self) -> int:
-        (size,) = self.db.execute(f"SELECT coalesce(sum(length(body)), 0) + count(*) * "
-                                  f"{ROW_OVERHEAD} FROM outbox").fetchone()
+        (size,) = self.db.execute(f"SELECT coalesce(sum(length(body) + coalesce(length(samples), "
+                                  f"0)), 0) + count(*) * {ROW_OVERHEAD} FROM outbox").fetchone()
         return size
 
-    def renumber_above(self, seq: int) -> int:
-        """Move every row above `seq` (central stored that far: this outbox was reset)."""
-        low = self.db.execute("SELECT min(seq) FROM outbox").fetchone()[0]
-        shift = seq + 1 - low if low is not None else 0
+    def continue_above(self, seq: int) -> int:
+        """Central stored this epoch's seqs up to `seq`, past the last one handed out here:
+        this file is an older copy of itself (restored from a backup). Its rows are among
+        those central holds, so they go, and new seqs continue above `seq`. Returns how
+        many rows went."""
         self._begin()
-        if shift > 0:  # shifted past every old seq, so no two rows ever collide
-            self.db.execute("UPDATE outbox SET seq = seq + ?", (shift,))
-        self.db.execute("UPDATE sqlite_sequence SET seq = max(seq, ?, "
-                        "(SELECT coalesce(max(seq), 0) FROM outbox)) WHERE name = 'outbox'", (seq,))
+        gone = self.db.execute("DELETE FROM outbox WHERE seq <= ?", (seq,)).rowcount
+        self.db.execute("UPDATE sqlite_sequence SET seq = max(seq, ?) WHERE name = 'outbox'",
+                        (seq,))
         if not self.db.execute("SELECT 1 FROM sqlite_sequence WHERE name='outbox'").fetchone():
             self.db.execute("INSERT INTO sqlite_sequence (name, seq) VALUES ('outbox', ?)", (seq,))
         self.commit()
-        return max(shift, 0)
+        return gone
 
     def enforce_quota(self, chunk: int = 5000) -> int:
         """Roll up the oldest telemetry while over quota; returns rows merged away."""
@@ -215,10 +275,11 @@ class Outbox:
             start = rows[-1].seq
         self._begin()
         for m in merges:
-            self.db.execute("UPDATE outbox SET ts = ?, mono = ?, body = ?, upto = ?, level = ? "
-                            "WHERE seq = ?", (m.ts, m.mono, json.dumps(
-                                m.body, ensure_ascii=False, separators=(",", ":")),
-                                m.upto, m.level, m.keep))
+            self.db.execute("UPDATE outbox SET ts = ?, mono = ?, body = ?, upto = ?, level = ?, "
+                            "samples = ? WHERE seq = ?", (m.ts, m.mono, _json(m.body), m.upto,
+                                                          m.level,
+                                                          _json(protocol.build_samples(m.samples)),
+                                                          m.keep))
             self.db.executemany("DELETE FROM outbox WHERE seq = ?", [(s,) for s in m.drop])
         self.commit()
         return sum(len(m.drop) for m in merges)
@@ -229,3 +290,7 @@ class Outbox:
     def close(self) -> None:
         self.commit()
         self.db.close()
+
+
+def _json(obj: Any) -> str:
+    return json.dumps(obj, ensure_ascii=False, separators=(",", ":"))

@@ -3,8 +3,9 @@
 Runs on the agent's main thread. After an outage live rows go first, one message each;
 the backlog follows in zlib batches of up to 60 rows on the `history` topic, paced by a
 token bucket at min(own limit, central's advertised rate). A PUBACK only frees a slot:
-rows are deleted only when central's retained `ack` watermark covers them, so a broker
-or central restart costs a resend (deduplicated on (house, seq)), never a loss.
+rows are deleted only when central's retained `ack` watermark for this outbox's epoch
+covers them, so a broker or central restart costs a resend (deduplicated on (house,
+epoch, seq)), never a loss, and a new card never deletes on the old card's watermark.
 """
 from __future__ import annotations
 
@@ -46,28 +47,29 @@ class TokenBucket:
         return max(0.0, (1.0 - self.tokens) / self.rate)
 
 
-def encode_row(house: str, row: Row) -> tuple[protocol.Telemetry | protocol.Event, bytes]:
+def encode_row(house: str, row: Row,
+               epoch: str = "") -> tuple[protocol.Telemetry | protocol.Event, bytes]:
     """The contract object of one outbox row and its payload, validated by building it; a
     stand-in event if it breaks the contract, so its seq still reaches central and the
     watermark never stalls."""
     try:
         if row.kind == "telemetry":
             msg = protocol.Telemetry(house, row.boot, row.seq, row.ts, row.body, row.tq,
-                                     row.mono, row.upto)
+                                     row.mono, row.upto, epoch, row.samples)
             return msg, protocol.build_telemetry(msg)
         msg = protocol.Event(house, row.boot, row.seq, row.ts, row.type or "", row.body,
-                             row.tq, row.mono)
+                             row.tq, row.mono, epoch)
         return msg, protocol.build_event(msg)
     except protocol.PayloadError as exc:
         log.error("outbox row %d refused by the contract (%s)", row.seq, exc.reason)
         msg = protocol.Event(house, row.boot, row.seq, row.ts, "outbox.refused",
-                             {"reason": exc.reason})
+                             {"reason": exc.reason}, epoch=epoch)
         return msg, protocol.build_event(msg)
 
 
-def build_payload(house: str, row: Row) -> tuple[str, bytes]:
+def build_payload(house: str, row: Row, epoch: str = "") -> tuple[str, bytes]:
     """The topic kind and payload for one outbox row sent live."""
-    msg, payload = encode_row(house, row)
+    msg, payload = encode_row(house, row, epoch)
     return ("telemetry" if isinstance(msg, protocol.Telemetry) else "event"), payload
 
 
@@ -92,6 +94,7 @@ class Publisher:
         self.progress_at = 0.0  # monotonic time of the last ack progress (or rewind)
         self.sent_total = 0
         self.batches_total = 0
+        self._foreign_epoch: str | None = None  # the last other outbox's ack seen (logged once)
 
     # ----- inputs ------------------------------------------------------------------------
     def on_link_up(self, now: float = 0.0) -> None:
@@ -107,12 +110,22 @@ class Publisher:
     def on_published(self, mid: int) -> None:
         self.inflight.discard(mid)
 
-    def on_ack(self, seq: int, now: float = 0.0) -> None:
+    def on_ack(self, ack: protocol.Ack, now: float = 0.0) -> None:
+        if ack.epoch != self.outbox.epoch:
+            # Another outbox's watermark (the card before this one): its seqs are not ours.
+            if ack.epoch != self._foreign_epoch:
+                self._foreign_epoch = ack.epoch
+                log.info("central's ack %d is for another outbox (epoch %r): ignored",
+                         ack.seq, ack.epoch[:8])
+            return
+        seq = ack.seq
         last = self.outbox.last_seq()
         if seq > last:
-            # Central stored seqs this outbox never handed out: it was reset (new card).
-            shift = self.outbox.renumber_above(seq)
-            log.warning("outbox restarted below central's ack %d: rows moved up by %d", seq, shift)
+            # Central stored seqs of this epoch that this outbox never handed out: it is an
+            # older copy of itself (a restored backup). What it holds is stored already.
+            gone = self.outbox.continue_above(seq)
+            log.warning("outbox is older than central's ack %d of its epoch: %d stored rows "
+                        "forgotten, seqs go on above it", seq, gone)
             self.live_cursor = self.outbox.last_seq() if self.online else self.live_cursor
             self.acked = seq
             self.rewind(now)
@@ -143,7 +156,9 @@ class Publisher:
         held = len(self.outbox.after(first - 1, 100_000, upto=last))
         if held:
             self.resends.append([first, last])
-        return {"rows": held, "oldest": self.outbox.oldest()}
+        # `oldest` is a seq of this outbox: the epoch tells central which watermark it moves.
+        detail = {"rows": held, "oldest": self.outbox.oldest()}
+        return {**detail, "epoch": self.outbox.epoch} if self.outbox.epoch else detail
 
     # ----- output ------------------------------------------------------------------------
     def pump(self, now: float = 0.0) -> int:
@@ -180,7 +195,7 @@ class Publisher:
             if not rows:
                 break
             for row in rows:
-                kind, payload = build_payload(self.house, row)
+                kind, payload = build_payload(self.house, row, self.outbox.epoch)
                 mid = self.link.publish(getattr(self.topics, kind)(self.house),
                                         protocol.pack(payload))
                 if mid is None:
@@ -206,7 +221,7 @@ class Publisher:
         return rows
 
     def _send_batch(self, rows: list[Row]) -> bool:
-        messages = [encode_row(self.house, row)[0] for row in rows]
+        messages = [encode_row(self.house, row, self.outbox.epoch)[0] for row in rows]
         chunks = [messages]
         while chunks:
             chunk = chunks.pop(0)

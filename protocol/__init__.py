@@ -15,8 +15,10 @@ from .codec import (build_ack, build_central_alerts, build_central_status, build
                     parse_cmd_result, parse_command, parse_event, parse_example, parse_history,
                     parse_status, parse_telemetry)
 from .messages import (Ack, AlertItem, CentralAlerts, CentralStatus, Command, CommandResult, Event,
-                       Status, Telemetry)
+                       Sample, Status, Telemetry)
+from .rows import (MAX_EPOCH, MAX_ROLLUP_SAMPLES, ROLLUP_SERIES, build_samples, check_epoch,
+                   is_epoch, parse_samples, sample_cost)
 from .topics import Topics
 
 __all__ = [name for name in dir() if not name.startswith("_") and name not in
-           {"bounds", "codec", "messages", "topics"}]
+           {"bounds", "codec", "messages", "parsing", "rows", "topics"}]

@@ -49,6 +49,11 @@ def is_house_id(text: str) -> bool:
             and not MAC_LIKE.search(text))
 
 
+def is_alert_house(house: str) -> bool:
+    """A house id, or "central" for an alert about central itself (central.ingest_stalled)."""
+    return is_house_id(house) or house in RESERVED_IDS
+
+
 def is_text(text: str) -> bool:
     """Encodable as UTF-8: JSON lets a lone UTF-16 surrogate ("\\ud800") through, and it
     would then fail in every later step (SQLite, the pages, the logs)."""

@@ -16,6 +16,17 @@ class Status:
     version: str = ""
     reason: str = ""  # "" while online; "stopped" on a clean stop; "lost" in the will
     oldest: int = 0  # oldest seq still in the edge's outbox (next seq if empty); 0 = unsaid
+    epoch: str = ""  # the outbox's random id ("" = an outbox older than epochs)
+
+
+@dataclass(frozen=True)
+class Sample:
+    """One raw sample a roll-up stands for: what central counts it by, as if it had arrived."""
+
+    seq: int
+    ts: int
+    values: Mapping[str, Any] = field(default_factory=dict)  # its gauges named in ROLLUP_SERIES
+    mono: int | None = None  # while the clock was unsynchronised
 
 
 @dataclass(frozen=True)
@@ -28,6 +39,8 @@ class Telemetry:
     tq: str = "ntp"  # clock quality: "none" until the system clock is synchronised
     mono: int | None = None  # monotonic ms of this boot: while tq is "none", and once after sync
     upto: int | None = None  # a roll-up of the samples seq..upto (outbox over its quota)
+    epoch: str = ""  # the outbox this row comes from: (house, epoch, seq) identifies it
+    samples: tuple[Sample, ...] = ()  # a roll-up's raw samples, oldest first
 
 
 @dataclass(frozen=True)
@@ -40,6 +53,7 @@ class Event:
     data: Mapping[str, Any] = field(default_factory=dict)
     tq: str = "ntp"
     mono: int | None = None
+    epoch: str = ""
 
 
 @dataclass(frozen=True)
@@ -61,6 +75,7 @@ class CommandResult:
 @dataclass(frozen=True)
 class Ack:
     seq: int
+    epoch: str = ""  # the outbox the watermark belongs to: an edge ignores another's
 
 
 @dataclass(frozen=True)

@@ -166,6 +166,33 @@ def test_an_unversioned_central_database_keeps_messages_rollups_and_help(tmp_pat
     assert_same_layout_as_a_new_file(db, Store(tmp_path / "new.sqlite").db)
 
 
+def test_a_central_database_from_before_epochs_keeps_rows_and_watermark_in_the_empty_epoch(
+        tmp_path):
+    import protocol
+    from central.store import Received, Store
+    store = Store(unversioned(tmp_path, "central", "central.sqlite"))
+    db = store.db
+    assert db.execute("SELECT epoch, seq FROM messages ORDER BY seq").fetchall() == [("", 1),
+                                                                                   ("", 2)]
+    assert store.watermark("house-01", "") == 2 and store.epoch_of("house-01") == ""
+    # A house not yet upgraded goes on as before; a new card's epoch starts its own run.
+    t = 1_767_225_720_000
+    assert store.write_batch([Received(protocol.Telemetry("house-01", "b1", 3, t, {}), t)]) == {
+        "house-01": 3}
+    new = protocol.Status("house-01", True, "b2", t, "0.2.0", "", 1, "9b1f0c2e")
+    assert store.write_batch([Received(new, t), Received(protocol.Telemetry(
+        "house-01", "b2", 1, t, {}, epoch="9b1f0c2e"), t)]) == {"house-01": 1}
+    assert db.execute("SELECT count(*) FROM messages").fetchone()[0] == 4
+    assert db.execute("SELECT epoch, seq FROM help_requests").fetchall() == [("", 1)]
+
+
+def test_an_outbox_from_before_epochs_keeps_the_empty_epoch_and_a_new_one_gets_its_own(
+        tmp_path):
+    from edge.outbox import Outbox
+    assert Outbox(unversioned(tmp_path, "outbox", "outbox.sqlite")).epoch == ""
+    assert len(Outbox(tmp_path / "new.sqlite").epoch) == 32
+
+
 def test_a_scan_queue_from_a_newer_version_is_kept_and_this_run_queues_in_memory(tmp_path):
     from edge.scanning.jobs import JobStore
     path = newer_file(tmp_path / "scan-queue.sqlite3")

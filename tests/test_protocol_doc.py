@@ -26,7 +26,7 @@ def rebuild(obj: dict) -> bytes:
         return c.build_command(c.parse_command("x", raw))
     if "ok" in obj:
         return c.build_cmd_result(c.parse_cmd_result(raw))
-    if set(obj) == {"v", "seq"}:
+    if set(obj) <= {"v", "seq", "epoch"}:
         return c.build_ack(c.parse_ack(raw))
     extra = getattr(c, "parse_example", None)  # later payload kinds register here
     if extra is not None:
