@@ -35,7 +35,8 @@ def edge_sections(house: str, queue: str, workdir: Path, scan_port: int) -> dict
                   "amber_light": 6, "red_light": 13, "help_light": 19, "buzzer": 26},
         "printer": {"enabled": True, "queue": queue},
         "scanner": {"enabled": True, "output_dir": str(workdir / "scans" / house),
-                    "web": {"address": "127.0.0.1", "port": scan_port}},
+                    "web": {"address": "127.0.0.1", "port": scan_port,
+                            "staff_addresses": ["127.0.0.1"]}},  # the "house PC" is this machine
         "wifi": {"enabled": True, "sources": ["hostapd"],
                  "hostapd": {"ctrl_dir": str(workdir / "hostapd" / house), "client_dir": ""}},
     }
