@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Literal
 
 import protocol
+from protocol.bounds import is_text
 from common.mqtt_config import MqttConfig
 from common.settings import Port, Seconds, load_file
 
@@ -135,9 +136,31 @@ class IngestConfig:
         return out
 
 
+PLACE_LEVELS = ("province", "district", "commune")  # largest first, as addresses are read
+MAX_PLACE = 80
+
+
 @dataclass(frozen=True)
 class HouseEntry:
     name: str = ""
+    # The house's administrative place; filters and totals on the dashboard, /metrics labels
+    # and the monthly reports group by these. Empty: not yet placed.
+    commune: str = ""
+    district: str = ""
+    province: str = ""
+
+    def place(self) -> dict[str, str]:
+        return {level: getattr(self, level) for level in PLACE_LEVELS}
+
+    def problems(self) -> list[str]:
+        return [f"{key}: at most {MAX_PLACE} characters of text, on one line"
+                for key in ("name",) + PLACE_LEVELS
+                if not _one_line(getattr(self, key))]
+
+
+def _one_line(text: str) -> bool:
+    return (len(text) <= MAX_PLACE and is_text(text)
+            and not any(ord(c) < 32 or ord(c) == 127 for c in text))
 
 
 @dataclass(frozen=True)
