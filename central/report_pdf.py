@@ -229,7 +229,7 @@ def write_pdf(report: MonthReport, lang: str = "vi") -> bytes:
     buf = io.BytesIO()
     doc = SimpleDocTemplate(buf, pagesize=PAGE, leftMargin=MARGIN, rightMargin=MARGIN,
                             topMargin=MARGIN, bottomMargin=MARGIN + 4 * mm, title=title,
-                            author="culturehouse", lang=lang)
+                            author="culturehouse", lang=lang, initialFontName="Report")
     footer = partial(_footer, title, lang)
     doc.build(story, onFirstPage=footer, onLaterPages=footer)
     return buf.getvalue()

@@ -145,18 +145,20 @@ def month_file(db: sqlite3.Connection, month: str | None, fmt: str, houses: dict
         raise BadRequest(f"format must be {' or '.join(MONTH_FORMATS)}")
     today = date.fromisoformat(local_day(now_ms, stored_timezone(db)))
     first = report_month.parse_month(month or f"{today:%Y-%m}", today)
+    missing: tuple = ()  # what the writer raises when this installation lacks something
     try:
         if fmt == "xlsx":
             from .report_xlsx import write_xlsx as write
         else:
             from .report_pdf import FontMissing, write_pdf as write
+            missing = (FontMissing,)
     except ModuleNotFoundError as exc:
         raise ReportUnavailable(f"{fmt} reports need {exc.name}: install culturehouse[central]"
                                 ) from None
     report = report_month.build(db, first, houses, now_ms)
     try:
         data = write(report, lang)
-    except RuntimeError as exc:  # FontMissing
+    except missing as exc:
         raise ReportUnavailable(str(exc)) from None
     return data, MONTH_FORMATS[fmt], f"culturehouse-{report.month}.{fmt}"
 

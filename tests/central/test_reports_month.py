@@ -16,6 +16,8 @@ from zoneinfo import ZoneInfo
 import openpyxl
 import pytest
 from PIL import Image
+from pypdf import PdfReader
+from pypdf.generic import ContentStream
 
 import protocol
 from central import report_month, rollups
@@ -387,3 +389,33 @@ def test_report_command_month_gives_the_daily_csv_of_that_month(config):
     lines = out.stdout.decode().splitlines()
     assert out.returncode == 0 and lines[1].startswith("2026-11-01,")
     assert lines[-1].startswith("2026-11-30,") and len(lines) == 1 + 30 * len(HOUSES)
+
+
+def test_pdf_embeds_the_dejavu_font_for_the_vietnamese_letters(report, tmp_path):
+    path = tmp_path / "report.pdf"
+    path.write_bytes(write_pdf(report, "vi"))
+    listing = subprocess.run(["pdffonts", str(path)], capture_output=True, text=True,
+                             check=True).stdout
+    fonts = [line.split() for line in listing.splitlines()[2:]]
+    # name, type, encoding, embedded, ...: DejaVu embedded (reportlab also selects its default
+    # Helvetica, a PDF base font without Vietnamese letters, but never shows text in it)
+    embedded = {name.split("+")[-1] for name, kind, _, emb, *_ in fonts if emb == "yes"}
+    assert embedded == {"DejaVuSans", "DejaVuSans-Bold"}
+    shown = set()
+    reader = PdfReader(path)
+    for page in reader.pages:
+        names, font = page["/Resources"]["/Font"], None
+        for operands, op in ContentStream(page.get_contents(), reader).operations:
+            if op == b"Tf":
+                font = names[operands[0]].get_object()["/BaseFont"].split("+")[-1]
+            elif op in (b"Tj", b"TJ", b"'", b'"'):
+                shown.add(font)
+    assert shown == embedded
+
+
+def test_without_the_font_the_pdf_says_which_package_to_install():
+    out = subprocess.run([sys.executable, "-c",
+                          "from central.report_pdf import register_fonts\n"
+                          "register_fonts(('/nonexistent',))"],
+                         cwd=REPO, capture_output=True, text=True, timeout=60)
+    assert out.returncode != 0 and "install the Debian package fonts-dejavu-core" in out.stderr
