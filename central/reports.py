@@ -11,6 +11,7 @@ import io
 import json
 import sqlite3
 import sys
+import threading
 import time
 from datetime import date, timedelta
 from http import HTTPStatus
@@ -132,6 +133,11 @@ MONTH_FORMATS = {"xlsx": "application/vnd.openxmlformats-officedocument.spreadsh
                  "pdf": "application/pdf"}
 
 
+# One monthly file is made at a time per process: a PDF of 1,000 houses takes seconds of CPU,
+# and reportlab keeps process-wide registries (fonts) that are not meant for threads.
+_MAKING = threading.Lock()
+
+
 class ReportUnavailable(RuntimeError):
     """This installation cannot make that file (a library or the font is missing)."""
 
@@ -155,11 +161,12 @@ def month_file(db: sqlite3.Connection, month: str | None, fmt: str, houses: dict
     except ModuleNotFoundError as exc:
         raise ReportUnavailable(f"{fmt} reports need {exc.name}: install culturehouse[central]"
                                 ) from None
-    report = report_month.build(db, first, houses, now_ms)
-    try:
-        data = write(report, lang)
-    except missing as exc:
-        raise ReportUnavailable(str(exc)) from None
+    with _MAKING:
+        report = report_month.build(db, first, houses, now_ms)
+        try:
+            data = write(report, lang)
+        except missing as exc:
+            raise ReportUnavailable(str(exc)) from None
     return data, MONTH_FORMATS[fmt], f"culturehouse-{report.month}.{fmt}"
 
 

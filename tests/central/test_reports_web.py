@@ -90,3 +90,13 @@ def test_the_overview_offers_the_monthly_report_form(client):
     page = client.get("/").body.decode()
     assert 'action="/api/report/month"' in page and 'name="month"' in page
     assert '<option value="xlsx">' in page and "Báo cáo tháng" in page
+
+
+def test_reports_asked_at_once_all_arrive_whole(fed):
+    from concurrent.futures import ThreadPoolExecutor
+    paths = [f"/api/report/month?month={this_month()}&format={fmt}"
+             for fmt in ("pdf", "xlsx", "pdf", "xlsx")]
+    with ThreadPoolExecutor(4) as pool:
+        replies = list(pool.map(fed.get, paths))
+    assert [r.status for r in replies] == [200] * 4
+    assert [r.body[:4] for r in replies] == [b"%PDF", b"PK\x03\x04"] * 2
