@@ -107,11 +107,16 @@ def regions(houses: tuple[Line, ...]) -> dict[str, tuple[Line, ...]]:
         for line in houses:
             key = tuple(line.place.get(lv, "") for lv in PLACE_LEVELS[:depth])
             groups.setdefault(key, []).append(line)
-        out[level] = tuple(
-            combine(lines, key[-1], dict(zip(PLACE_LEVELS, key)))
-            for key, lines in sorted(groups.items(), key=lambda kv: tuple(k or "\uffff"
-                                                                          for k in kv[0])))
+        out[level] = tuple(combine(lines, key[-1], dict(zip(PLACE_LEVELS, key)))
+                           for key, lines in sorted(groups.items(),
+                                                    key=lambda kv: [_order(k) for k in kv[0]]))
     return out
+
+
+def _order(name: str) -> tuple:
+    """Places as people list them: "Xã 2" before "Xã 10", case aside; unplaced last."""
+    parts = re.split(r"([0-9]+)", name.casefold())
+    return (not name, [(int(p), "") if p.isdigit() else (0, p) for p in parts])
 
 
 def house_lines(daily: list[dict], answers: dict[str, list[float]],

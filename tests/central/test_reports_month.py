@@ -419,3 +419,12 @@ def test_without_the_font_the_pdf_says_which_package_to_install():
                           "register_fonts(('/nonexistent',))"],
                          cwd=REPO, capture_output=True, text=True, timeout=60)
     assert out.returncode != 0 and "install the Debian package fonts-dejavu-core" in out.stderr
+
+
+def test_places_are_listed_by_name_with_numbers_in_order_and_the_unplaced_last():
+    def line(commune):
+        return Line("h", {"province": "P", "district": "D", "commune": commune}, 1,
+                    dict.fromkeys(FIELDS, 0))
+    names = [c.name for c in report_month.regions(tuple(
+        line(c) for c in ("Xã 10", "", "xã 2", "Phường 1", "Xã 2b")))["commune"]]
+    assert names == ["Phường 1", "xã 2", "Xã 2b", "Xã 10", ""]
