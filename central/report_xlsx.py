@@ -51,6 +51,16 @@ def _table(ws, headers: list[str], rows: list[list], formats: list[str | None],
     first_figure = next((i for i, f in enumerate(formats) if f and f[0] == "#"), 0)
     ws.freeze_panes = ws.cell(row=2, column=first_figure + 1)
     ws.auto_filter.ref = f"A1:{get_column_letter(len(headers))}{len(rows) + 1}"
+    _printable(ws)
+    ws.print_title_rows = "1:1"  # the header on every printed page
+
+
+def _printable(ws) -> None:
+    """Printed on A4 landscape, as wide as the page."""
+    ws.page_setup.orientation = ws.ORIENTATION_LANDSCAPE
+    ws.page_setup.paperSize = ws.PAPERSIZE_A4
+    ws.sheet_properties.pageSetUpPr.fitToPage = True
+    ws.page_setup.fitToWidth, ws.page_setup.fitToHeight = 1, 0
 
 
 def _place(lang: str, value: str) -> str:
@@ -107,6 +117,7 @@ def _summary(ws, lang: str, report: MonthReport) -> None:
     ws.append([t(lang, "report.notes")])
     ws.column_dimensions["A"].width = 40
     ws.column_dimensions["B"].width = 16
+    _printable(ws)
 
 
 def _month(month: str) -> str:
@@ -116,6 +127,8 @@ def _month(month: str) -> str:
 def write_xlsx(report: MonthReport, lang: str = "vi") -> bytes:
     """The report as the bytes of an .xlsx file."""
     wb = Workbook()
+    wb.properties.title = t(lang, "report.title", month=_month(report.month))
+    wb.properties.creator = "culturehouse"
     _summary(wb.active, lang, report)
     wb.active.title = t(lang, "report.sheet.summary")
     _houses(wb.create_sheet(t(lang, "report.sheet.houses")), lang, report)

@@ -273,6 +273,15 @@ def test_xlsx_headers_are_bold_frozen_and_numbers_formatted(report):
     assert ws.column_dimensions["B"].width > ws.column_dimensions["F"].width > 8
 
 
+def test_xlsx_sheets_print_on_a4_landscape_with_the_header_on_every_page(report):
+    wb = openpyxl.load_workbook(io.BytesIO(write_xlsx(report, "vi")))
+    for ws in wb.worksheets:
+        assert (ws.page_setup.orientation, ws.page_setup.paperSize) == ("landscape", 9), ws.title
+        assert ws.sheet_properties.pageSetUpPr.fitToPage and ws.page_setup.fitToWidth == 1
+    assert wb["Xã"].print_title_rows == "$1:$1"
+    assert wb.properties.title == "Báo cáo tháng 11/2026"
+
+
 def test_xlsx_in_english_has_english_headers(report):
     wb = openpyxl.load_workbook(io.BytesIO(write_xlsx(report, "en")))
     assert wb.sheetnames[1] == "Houses" and wb["Houses"]["F1"].value == "Pages printed"
