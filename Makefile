@@ -7,11 +7,14 @@ VPY := $(VENV)/bin/python
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
 # Debian 12 / Raspberry Pi OS bookworm packages the agent, the tests and the demo need
-# (python3-cups and python3-sane: the installer test installs the edge the way a Pi does).
+# (python3-cups and python3-sane: the installer test installs the edge the way a Pi does;
+# fonts-dejavu-core: the font central's PDF report embeds for Vietnamese; poppler-utils:
+# pdftotext and pdftoppm, with which the tests read and rasterise that PDF).
 APT_PACKAGES := cups cups-client cups-ipp-utils cups-filters libcups2-dev \
 	sane-utils libsane1 libsane-dev mosquitto mosquitto-clients \
 	python3 python3-venv python3-dev build-essential pkg-config \
 	python3-cups python3-sane \
+	fonts-dejavu-core poppler-utils \
 	avahi-daemon dbus systemd chromium chromium-driver
 
 .PHONY: setup system-packages venv demo test test-pure bench clean
@@ -30,12 +33,13 @@ system-packages:
 venv: $(VENV)/.installed
 
 # The tests and the demo run both roles: the base, the edge extra (its hardware and PDF
-# libraries) and the test tools. .venv may come from any python3, so pip may build pycups and
-# python-sane here (the headers above are for that).
+# libraries), the central extra (its report libraries) and the test tools. .venv may come
+# from any python3, so pip may build pycups and python-sane here (the headers above are for
+# that).
 $(VENV)/.installed: pyproject.toml
 	@test -x $(VPY) || $(PYTHON) -m venv $(VENV)
 	$(VPY) -m pip install -q --upgrade pip
-	$(VPY) -m pip install -q -e '.[edge,test]'
+	$(VPY) -m pip install -q -e '.[edge,central,test]'
 	@touch $@
 
 demo: setup

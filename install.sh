@@ -35,8 +35,11 @@ MOSQUITTO_CONF="$ROOT/etc/mosquitto/conf.d"
 MOSQUITTO_ETC="$ROOT/etc/mosquitto"
 
 # Central's Python needs come from PyPI as plain Python or wheels (paho-mqtt, waitress,
-# Jinja2): no compiler, no headers.
-CENTRAL_APT=(python3 python3-venv sqlite3 mosquitto mosquitto-clients openssl)
+# Jinja2; the central extra's openpyxl and reportlab): no compiler, no headers. Its monthly
+# PDF report embeds DejaVu Sans (fonts-dejavu-core) for the Vietnamese letters; the venv sees
+# Debian's Pillow (python3-pil, which reportlab needs) so pip never builds it.
+CENTRAL_APT=(python3 python3-venv sqlite3 mosquitto mosquitto-clients openssl fonts-dejavu-core
+             python3-pil)
 EDGE_APT=(cups cups-client cups-filters cups-ipp-utils sane-utils libsane1 python3 python3-venv)
 # Debian's builds of the edge extra's libraries (pyproject.toml, culturehouse[edge]). The venv
 # sees them (--system-site-packages) and pip takes each one whose version meets the bounds, so
@@ -280,7 +283,7 @@ install_central() {
     install_packages "${CENTRAL_APT[@]}"
     ensure_user
     make_venv
-    pip_install "$SRC"
+    pip_install "$SRC[central]"
     link_command culturehouse-central
     local template="$SRC/config/central.example.toml"
     if [ ! -f "$template" ]; then

@@ -42,7 +42,8 @@ SUBCOMMANDS = [
     ("add-house", "create a house's broker credentials and ACL entries", "central.broker_admin",
      "command"),
     ("add-user", "add or change a staff login for the dashboard", "central.auth", "command"),
-    ("report", "per-house per-day figures as CSV or JSON", "central.reports", "command"),
+    ("report", "per-house per-day figures as CSV or JSON; the monthly report as XLSX or PDF",
+     "central.reports", "command"),
 ]
 
 

@@ -1,4 +1,5 @@
-"""Usage reports: per house per local day, and a monthly summary for the commune, as CSV or JSON.
+"""Usage reports: per house per local day, and a monthly summary for the commune, as CSV or JSON;
+the monthly report by house and place as XLSX or PDF (report_month.py and its writers).
 
 Figures come from the daily rollups, which count each stored event once.
 Pure: standard library, sqlite3, common and central's store and queries only.
@@ -10,6 +11,7 @@ import io
 import json
 import sqlite3
 import sys
+import threading
 import time
 from datetime import date, timedelta
 from http import HTTPStatus
@@ -126,12 +128,65 @@ def http(db, frm, to, house, fmt: str, summary: bool, known: dict):
     return HTTPStatus.OK, "text/csv; charset=utf-8", to_csv(rows).encode()
 
 
+# The monthly report's files: format -> Content-Type (report_xlsx.py, report_pdf.py).
+MONTH_FORMATS = {"xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+                 "pdf": "application/pdf"}
+
+
+# One monthly file is made at a time per process: a PDF of 1,000 houses takes seconds of CPU,
+# and reportlab keeps process-wide registries (fonts) that are not meant for threads.
+_MAKING = threading.Lock()
+
+
+class ReportUnavailable(RuntimeError):
+    """This installation cannot make that file (a library or the font is missing)."""
+
+
+def month_file(db: sqlite3.Connection, month: str | None, fmt: str, houses: dict, lang: str,
+               now_ms: int) -> tuple[bytes, str, str]:
+    """(file bytes, Content-Type, file name) of the monthly report; month 'YYYY-MM', by
+    default the current one; BadRequest on a bad month or format."""
+    from . import report_month
+    if fmt not in MONTH_FORMATS:
+        raise BadRequest(f"format must be {' or '.join(MONTH_FORMATS)}")
+    today = date.fromisoformat(local_day(now_ms, stored_timezone(db)))
+    first = report_month.parse_month(month or f"{today:%Y-%m}", today)
+    missing: tuple = ()  # what the writer raises when this installation lacks something
+    try:
+        if fmt == "xlsx":
+            from .report_xlsx import write_xlsx as write
+        else:
+            from .report_pdf import FontMissing, write_pdf as write
+            missing = (FontMissing,)
+    except ModuleNotFoundError as exc:
+        raise ReportUnavailable(f"{fmt} reports need {exc.name}: install culturehouse[central]"
+                                ) from None
+    with _MAKING:
+        report = report_month.build(db, first, houses, now_ms)
+        try:
+            data = write(report, lang)
+        except missing as exc:
+            raise ReportUnavailable(str(exc)) from None
+    return data, MONTH_FORMATS[fmt], f"culturehouse-{report.month}.{fmt}"
+
+
+def http_month(db, month, fmt, houses: dict, lang: str):
+    """The monthly report as a download."""
+    data, ctype, name = month_file(db, month, fmt, houses, lang, int(time.time() * 1000))
+    return HTTPStatus.OK, ctype, data, {"Content-Disposition": f'attachment; filename="{name}"'}
+
+
 def command(sp):
-    """`culturehouse-central report --config central.toml --from … --to … --format csv|json`."""
+    """`culturehouse-central report --config central.toml --from … --to … --format csv|json`,
+    or `--month 2026-11 --format xlsx|pdf --output FILE`."""
     sp.add_argument("--config", required=True, help="path to central.toml")
     sp.add_argument("--from", dest="frm", help="first day, YYYY-MM-DD (default: 30 days ago)")
     sp.add_argument("--to", help="last day, YYYY-MM-DD (default: today)")
-    sp.add_argument("--format", choices=("csv", "json"), default="csv")
+    sp.add_argument("--month", help="a month, YYYY-MM: its days for csv and json; the month "
+                    "of the xlsx and pdf report (default: this month)")
+    sp.add_argument("--format", choices=("csv", "json", *MONTH_FORMATS), default="csv")
+    sp.add_argument("--lang", choices=("vi", "en"), default="vi",
+                    help="language of the xlsx and pdf report")
     sp.add_argument("--house", help="only this house")
     sp.add_argument("--summary", choices=("day", "month"), default="day",
                     help="per house per day, or commune totals per month")
@@ -147,10 +202,12 @@ def command(sp):
             cfg = config.load(args.config)
         except ConfigError as exc:
             return report_config_error(exc)
+        if args.format in MONTH_FORMATS:
+            return _write_month(args, cfg)
         try:
+            frm, to = (args.frm, args.to) if not args.month else _days_of(args.month)
             db = connect(cfg.storage.database, readonly=True)
-            rows = build(db, args.frm, args.to, args.house, args.summary == "month",
-                         dict(cfg.houses))
+            rows = build(db, frm, to, args.house, args.summary == "month", dict(cfg.houses))
         except BadRequest as exc:
             print(f"report: {exc}", file=sys.stderr)
             return 2
@@ -167,3 +224,45 @@ def command(sp):
         return 0
 
     return run
+
+
+def _days_of(month: str) -> tuple[str, str]:
+    """--month for the daily report: its first and last day."""
+    from .report_month import month_days, parse_month
+    first, last = month_days(parse_month(month, date.max))
+    return first.isoformat(), last.isoformat()
+
+
+def _write_month(args, cfg) -> int:
+    """The xlsx or pdf report of --month into --output (never a terminal)."""
+    from .store import connect
+    if args.frm or args.to or args.house or args.summary != "day":
+        print("report: xlsx and pdf are monthly reports of every house: use --month, not "
+              "--from, --to, --house or --summary", file=sys.stderr)
+        return 2
+    if not args.output and sys.stdout.isatty():
+        print(f"report: give --output FILE for a {args.format} report", file=sys.stderr)
+        return 2
+    try:
+        db = connect(cfg.storage.database, readonly=True)
+        data, _, _ = month_file(db, args.month, args.format, dict(cfg.houses), args.lang,
+                                int(time.time() * 1000))
+    except BadRequest as exc:
+        print(f"report: {exc}", file=sys.stderr)
+        return 2
+    except ReportUnavailable as exc:
+        print(f"report: {exc}", file=sys.stderr)
+        return 1
+    except sqlite3.Error as exc:
+        print(f"cannot read {cfg.storage.database}: {exc}", file=sys.stderr)
+        return 1
+    if args.output:
+        try:
+            with open(args.output, "wb") as f:
+                f.write(data)
+        except OSError as exc:
+            print(f"report: cannot write {args.output}: {exc.strerror}", file=sys.stderr)
+            return 1
+    else:
+        sys.stdout.buffer.write(data)
+    return 0

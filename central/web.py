@@ -78,6 +78,7 @@ class Web:
             ("GET", r("/api/houses/" + H + "/series"), self.api_series, "viewer"),
             ("GET", r("/api/alerts"), lambda req: reply({"alerts": self.deps.alerts()}), "viewer"),
             ("GET", r("/api/report\\.(?P<fmt>csv|json)"), self.api_report, "viewer"),
+            ("GET", r("/api/report/month"), self.api_report_month, "viewer"),
             ("GET", r("/api/commands/(?P<req_id>[0-9a-f]{1,64})"), self.api_cmd_result, "viewer"),
             ("GET", r("/metrics"), self.metrics, "viewer"),
             ("POST", r("/api/houses/" + H + "/help_ack"), self.api_help_ack, "operator"),
@@ -301,6 +302,15 @@ class Web:
         return reports.http(self._db(), req.arg("from"), req.arg("to"),
                             req.arg("house"), req.params["fmt"], req.arg("summary") == "month",
                             self.known)
+
+    def api_report_month(self, req):
+        """?month=YYYY-MM&format=xlsx|pdf: the monthly report as a file to download."""
+        try:
+            return reports.http_month(self._db(), req.arg("month"), req.arg("format", "pdf"),
+                                      self.cfg.houses, req.lang)
+        except reports.ReportUnavailable as exc:
+            log.warning("monthly report unavailable: %s", exc)
+            return reply({"error": str(exc)}, HTTPStatus.SERVICE_UNAVAILABLE)
 
     def api_cmd_result(self, req):
         """A command central sent (central/sent.py): pending, or its house's answer."""

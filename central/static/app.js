@@ -60,6 +60,7 @@
     document.documentElement.lang = lang;
     $("title").textContent = t("dashboard.title"); $("lang").textContent = t("other_language");
     $("logout").textContent = t("dashboard.logout");
+    for (const e of document.querySelectorAll("[data-t]")) e.textContent = t(e.dataset.t);
     const main = $("houses"); main.replaceChildren(...last.houses.map((h) => card(h, last.now)));
     $("empty").hidden = last.houses.length > 0; $("empty").textContent = t("dashboard.none");
     const all = (last.central_alerts || []).concat(last.houses.flatMap((h) => h.alerts)), box = $("alerts");

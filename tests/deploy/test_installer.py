@@ -97,8 +97,8 @@ def test_edge_install_asks_pip_for_the_edge_extra(edge_root):
     assert pip_line(edge_root[1].stdout).endswith(f"--upgrade {REPO}[edge]")
 
 
-def test_central_install_asks_pip_for_the_base_requirements_only(tmp_path):
-    assert pip_line(install(tmp_path, "central").stdout).endswith(f"--upgrade {REPO}")
+def test_central_install_asks_pip_for_the_base_and_the_central_extra(tmp_path):
+    assert pip_line(install(tmp_path, "central").stdout).endswith(f"--upgrade {REPO}[central]")
 
 
 def test_edge_install_needs_no_build_tools_when_the_venv_sees_debians_cups_and_sane(edge_root):
@@ -288,14 +288,30 @@ def edge_venv(tmp_path_factory, checkout) -> RealInstall:
 @pytest.mark.timeout(900)
 def test_central_installs_without_a_compiler_and_never_looks_at_the_edge_libraries(central_venv):
     assert "culturehouse" in central_venv.installed
-    assert central_venv.installed <= {"culturehouse", "paho-mqtt", "waitress", "jinja2",
-                                       "markupsafe"}
-    assert [name for name in EDGE_ONLY if name in central_venv.pip_log] == []
+    # The central extra's report libraries; Pillow (reportlab's) only where Debian's is missing.
+    assert {name.replace("_", "-") for name in central_venv.installed} <= {
+        "culturehouse", "paho-mqtt", "waitress", "jinja2", "markupsafe", "openpyxl",
+        "et-xmlfile", "reportlab", "charset-normalizer", "pillow"}
+    assert [name for name in EDGE_ONLY if name != "pillow" and name in central_venv.pip_log] == []
 
 
 def test_central_command_runs_from_its_fresh_venv(central_venv, tmp_path):
     out = run_in(central_venv.venv, tmp_path, "culturehouse-central", "--help")
     assert out.returncode == 0 and "usage: culturehouse-central" in out.stdout, out.stderr
+
+
+def test_central_makes_the_monthly_pdf_and_xlsx_from_its_fresh_venv(central_venv, tmp_path):
+    db = tmp_path / "central.sqlite"
+    out = run_in(central_venv.venv, tmp_path, "python", "-c",
+                 f"from central.store import Store; Store({str(db)!r}).close()")
+    assert out.returncode == 0, out.stderr
+    (tmp_path / "central.toml").write_text(f'[storage]\ndatabase = "{db}"\n')
+    for fmt in ("pdf", "xlsx"):
+        out = run_in(central_venv.venv, tmp_path, "culturehouse-central", "report", "--config",
+                     "central.toml", "--format", fmt, "--output", f"report.{fmt}")
+        assert out.returncode == 0, out.stderr
+    assert (tmp_path / "report.pdf").read_bytes().startswith(b"%PDF-")
+    assert (tmp_path / "report.xlsx").read_bytes().startswith(b"PK")
 
 
 def test_central_dashboard_files_are_installed_with_it(central_venv, tmp_path):
