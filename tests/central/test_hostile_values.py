@@ -115,7 +115,7 @@ def hostile_house(draw) -> dict:
 TAGS = {"html", "head", "meta", "title", "link", "script", "body", "header", "a", "h1", "h2",
         "bdi", "main", "section", "div", "dl", "dt", "dd", "ul", "li", "time", "figure",
         "figcaption", "svg", "text", "line", "rect", "span", "button", "p", "form", "label",
-        "input"}
+        "input", "select", "option", "small"}  # the templates own every one of these
 
 
 class Elements(HTMLParser):
