@@ -32,7 +32,7 @@ from common.mqtt_link import (Inbound, LinkDown, LinkUp, MqttLink, Published, Wi
 
 from .config import CentralConfig
 from .isolation import StallWatch, describe, write_isolated
-from .sent import SentCommands
+from .sent import SentCommands, command_payload
 from .store import Received, Store
 
 log = logging.getLogger(__name__)
@@ -188,8 +188,7 @@ class Collector:
     def send_command(self, house: str, name: str, args: dict, ttl_s: float = 600) -> str:
         """Publish a command to a house; returns its req_id."""
         req_id = uuid.uuid4().hex
-        payload = protocol.build_command(protocol.Command(
-            name, req_id, int((time.time() + ttl_s) * 1000), args))
+        payload = command_payload(name, req_id, ttl_s, time.time(), args)
         self.commands.sent(req_id, house, name, time.monotonic())  # before any answer can come
         self.link.publish(self.topics.cmd(house, name), payload)
         return req_id
@@ -328,7 +327,8 @@ class Collector:
     def _cmd_result(self, house: str, result: protocol.CommandResult, topic: str) -> None:
         sent = self.commands.answer(house, result, time.monotonic())
         if sent is None:  # another house's command, a name it was not sent, or long forgotten
-            self._reject("foreign_result", topic)
+            if not self.cfg.ingest.share_group:  # else likely another process's command
+                self._reject("foreign_result", topic)
             return
         detail = result.detail if isinstance(result.detail, dict) else {}
         oldest = detail.get("oldest")
