@@ -15,6 +15,7 @@ from .collector import Collector
 from .config import CentralConfig
 from .store import Store
 from .web import Deps, Web
+from .weblink import WebLink
 
 log = logging.getLogger(__name__)
 
@@ -103,26 +104,65 @@ class AlertMonitor:
             log.warning("alert webhook failed: %s", exc)
 
 
+# What one central process runs. One process with all three is the default (a commune);
+# at scale several `collector` processes share the stream, exactly one also runs `alerts`,
+# and `web` processes serve the dashboard from the same database (docs/scale.md).
+PARTS = ("collector", "alerts", "web")
+
+
+def parts_problem(parts: tuple[str, ...]) -> str:
+    """Why a set of parts cannot run together ("" when it can)."""
+    if not parts or any(p not in PARTS for p in parts):
+        return f"parts: choose from {', '.join(PARTS)}"
+    if "alerts" in parts and "collector" not in parts:
+        return "parts: alerts run beside a collector (they publish through its connection)"
+    return ""
+
+
 class Central:
-    def __init__(self, cfg: CentralConfig):
-        self.cfg = cfg
+    def __init__(self, cfg: CentralConfig, parts: tuple[str, ...] = PARTS):
+        self.cfg, self.parts = cfg, parts
         self.store = Store(cfg.storage.database)
         rollups.remember_timezone(self.store.db, cfg.reports.timezone)
-        self.collector = Collector(cfg, self.store)
-        self.monitor = AlertMonitor(cfg, self.store, self.collector)
-        self.web = Web(self.store, cfg, Deps(
-            health=self.health, alerts=self.monitor.open, send_command=self.send_command,
-            ack_help=self.collector.ack_help, cmd_result=self.collector.cmd_result))
+        self.collector = Collector(cfg, self.store) if "collector" in parts else None
+        self.monitor = AlertMonitor(cfg, self.store, self.collector) if "alerts" in parts \
+            else None
+        # A dashboard without a collector beside it talks to the broker on its own.
+        self.link = WebLink(cfg) if "web" in parts and self.collector is None else None
+        self.web = Web(self.store, cfg, self._deps()) if "web" in parts else None
         self._stop = threading.Event()
+
+    def _deps(self) -> Deps:
+        if self.collector is not None:
+            return Deps(health=self.health, alerts=self.monitor.open if self.monitor else list,
+                        send_command=self.collector.send_command,
+                        ack_help=self.collector.ack_help, cmd_result=self.collector.cmd_result)
+        return Deps(health=self.health, alerts=self.link.alerts,
+                    send_command=self.link.send_command, ack_help=self._ack_help_here,
+                    cmd_result=self.link.cmd_result)
+
+    def send_command(self, house: str, name: str, args: dict) -> str:
+        return self._deps().send_command(house, name, args)
+
+    def _ack_help_here(self, house: str, user: str) -> tuple[int, int | None]:
+        """Without a collector in this process, the dashboard writes the HELP ack itself."""
+        return self.store.ack_help(house, user, int(time.time() * 1000))
 
     def health(self) -> dict:
         """What /healthz answers; "degraded" (HTTP 503) says why in `reason`."""
+        if self.collector is None:
+            broker = self.link.connected
+            info = {"status": "ok" if broker else "degraded", "broker": broker,
+                    "version": __version__, "parts": list(self.parts)}
+            if not broker:
+                info["reason"] = "broker disconnected"
+            return info
         broker, stall = self.collector.connected, self.collector.watch.stall
         why = ([] if broker else ["broker disconnected"]) + (
             [f"ingest stalled: {stall.reason}"] if stall else [])
         info = {"status": "degraded" if why else "ok", "broker": broker,
                 "version": __version__, "stored_total": self.collector.stored_total,
-                "rejected": dict(self.collector.rejected)}
+                "rejected": dict(self.collector.rejected), "parts": list(self.parts)}
         if why:
             info["reason"] = "; ".join(why)
         if stall:
@@ -130,29 +170,31 @@ class Central:
                               "reason": stall.reason}
         return info
 
-    def send_command(self, house: str, name: str, args: dict) -> str:
-        return self.collector.send_command(house, name, args)
-
     def request_stop(self, reason: str = "signal") -> None:
         log.info("stopping (%s)", reason)
         self._stop.set()
 
     def run(self, ready=None, watchdog=None) -> None:
-        self.collector.start()
-        self.web.start()
-        log.info("central %s: dashboard on http://%s:%d/", __version__, self.cfg.web.host,
-                 self.web.port)
+        for part in (self.collector, self.link, self.web):
+            if part is not None:
+                part.start()
+        if self.web is not None:
+            log.info("central %s: dashboard on http://%s:%d/", __version__, self.cfg.web.host,
+                     self.web.port)
+        if self.parts != PARTS:
+            log.info("running %s", ", ".join(self.parts))
         if ready:
             ready()
         while not self._stop.wait(1.0):
-            if watchdog and self.collector.writer.is_alive():
+            if watchdog and (self.collector is None or self.collector.writer.is_alive()):
                 watchdog()
-            if self.monitor.due(time.monotonic()):
+            if self.monitor is not None and self.monitor.due(time.monotonic()):
                 try:
                     self.monitor.evaluate(int(time.time() * 1000))
                 except Exception:  # the shell's loop: alerts must not stop central
                     log.exception("evaluating alerts failed")
-        self.web.stop()
-        self.collector.stop()
+        for part in (self.web, self.link, self.collector):
+            if part is not None:
+                part.stop()
         self.store.close()
         log.info("stopped")

@@ -18,9 +18,13 @@ def cmd_run(args) -> int:
         return report_config_error(exc)
     from common.sdnotify import SystemdNotifier
     from common.db import SchemaTooNew
-    from .app import Central
+    from .app import Central, parts_problem
+    parts = tuple(p.strip() for p in args.parts.split(",") if p.strip())
+    if parts_problem(parts):
+        print(f"--{parts_problem(parts)}", file=sys.stderr)
+        return 2
     try:
-        central = Central(cfg)
+        central = Central(cfg, parts)
     except (OSError, SchemaTooNew) as exc:
         print(f"cannot start: {exc}", file=sys.stderr)
         return 1
@@ -55,6 +59,9 @@ def main(argv: list[str] | None = None) -> int:
     sub = parser.add_subparsers(dest="command", required=True)
     run = sub.add_parser("run", help="run the collector and the dashboard")
     run.add_argument("--config", required=True, help="path to central.toml")
+    run.add_argument("--parts", default="collector,alerts,web",
+                     help="what this process runs, comma-separated: collector, alerts, web "
+                          "(default: all; see docs/scale.md)")
     check = sub.add_parser("check", help="check config, broker, database and web port")
     check.add_argument("--config", required=True, help="path to central.toml")
     check.add_argument("--json", action="store_true", help="machine-readable output")

@@ -32,7 +32,7 @@ from common.mqtt_link import (Inbound, LinkDown, LinkUp, MqttLink, Published, Wi
 
 from .config import CentralConfig
 from .isolation import StallWatch, describe, write_isolated
-from .sent import SentCommands
+from .sent import SentCommands, command_payload
 from .store import Received, Store
 
 log = logging.getLogger(__name__)
@@ -70,7 +70,7 @@ def parse_inbound(topics: protocol.Topics, msg: Inbound, known: frozenset[str]) 
     """Validate one message: contract objects, None for central's own topics, or PayloadError."""
     house, kind, _ = topics.parse(msg.topic)
     if house == "central":
-        return None
+        return [CENTRAL_SAID_OFFLINE] if kind == "status" and not _says_online(msg) else None
     if known and house not in known:
         raise protocol.PayloadError("unknown_house")
     if kind == "telemetry":
@@ -84,6 +84,16 @@ def parse_inbound(topics: protocol.Topics, msg: Inbound, known: frozenset[str]) 
     if kind == "cmd_result":
         return [(house, protocol.parse_cmd_result(msg.payload))]
     raise protocol.PayloadError("bad_topic", f"{kind} is not sent by houses")
+
+
+CENTRAL_SAID_OFFLINE = "central-offline"  # another collector's will or clean stop
+
+
+def _says_online(msg: Inbound) -> bool:
+    try:
+        return protocol.parse_central_status(msg.payload).online
+    except protocol.PayloadError:
+        return False
 
 
 def vocabulary_problem(message) -> str:
@@ -142,17 +152,21 @@ class Collector:
         ingest = cfg.ingest
         will = Will(self.topics.central_status(), self._status(False))
         # The client id is the user name, as the shipped broker config enforces anyway.
+        # MQTT 5 (session expiry, receive maximum) unless the broker speaks only 3.1.1; then a
+        # persistent 3.1.1 session (clean session off) keeps our queue while we are away.
+        v5 = cfg.mqtt.protocol != "3.1.1"
         client = build_client(cfg.mqtt.username, cfg.mqtt.username, cfg.mqtt.password,
-                              tls=cfg.mqtt.tls, ca_file=cfg.mqtt.ca_file, will=will, v5=True,
+                              tls=cfg.mqtt.tls, ca_file=cfg.mqtt.ca_file, will=will, v5=v5,
                               manual_ack=True)
-        self.link = MqttLink(client, cfg.mqtt.host, cfg.mqtt.port, cfg.mqtt.keepalive,
-                             self.topics.central_subscriptions, self.queue.put,
-                             reconnect_min=cfg.mqtt.reconnect_min,
-                             reconnect_max=cfg.mqtt.reconnect_max, first_delay_max=0,
-                             connect_options=v5_session(int(ingest.session_expiry),
-                                                        ingest.receive_maximum))
+        self.link = MqttLink.for_config(
+            client, cfg.mqtt, self.subscriptions, self.queue.put, first_delay_max=0,
+            connect_options=v5_session(int(ingest.session_expiry), ingest.receive_maximum)
+            if v5 else None)
         self.writer = threading.Thread(target=self._write_loop, name="collector-writer",
                                        daemon=True)
+
+    def subscriptions(self) -> list[str]:
+        return self.topics.central_subscriptions(self.cfg.ingest.share_group)
 
     def _status(self, online: bool) -> bytes:
         return protocol.build_central_status(protocol.CentralStatus(
@@ -174,8 +188,7 @@ class Collector:
     def send_command(self, house: str, name: str, args: dict, ttl_s: float = 600) -> str:
         """Publish a command to a house; returns its req_id."""
         req_id = uuid.uuid4().hex
-        payload = protocol.build_command(protocol.Command(
-            name, req_id, int((time.time() + ttl_s) * 1000), args))
+        payload = command_payload(name, req_id, ttl_s, time.time(), args)
         self.commands.sent(req_id, house, name, time.monotonic())  # before any answer can come
         self.link.publish(self.topics.cmd(house, name), payload)
         return req_id
@@ -238,7 +251,7 @@ class Collector:
         now_ms = int(time.time() * 1000)
         for item in items:
             if isinstance(item, LinkUp):
-                log.info("connected to broker %s:%d", self.cfg.mqtt.host, self.cfg.mqtt.port)
+                log.info("connected to broker %s:%d", self.link.host, self.link.port)
                 self.link.publish(self.topics.central_status(), self._status(True), retain=True)
                 self._acks_sent.clear()  # re-send watermarks after a reconnect
                 self._resend_watermarks()
@@ -254,6 +267,10 @@ class Collector:
                     self._reject(exc.reason, item.topic)
                     continue
                 for message in parsed or ():
+                    if message is CENTRAL_SAID_OFFLINE:  # we are here: say central is online
+                        self.link.publish(self.topics.central_status(), self._status(True),
+                                          retain=True)
+                        continue
                     if isinstance(message, tuple):
                         self._cmd_result(*message, topic=item.topic)
                         continue
@@ -310,7 +327,8 @@ class Collector:
     def _cmd_result(self, house: str, result: protocol.CommandResult, topic: str) -> None:
         sent = self.commands.answer(house, result, time.monotonic())
         if sent is None:  # another house's command, a name it was not sent, or long forgotten
-            self._reject("foreign_result", topic)
+            if not self.cfg.ingest.share_group:  # else likely another process's command
+                self._reject("foreign_result", topic)
             return
         detail = result.detail if isinstance(result.detail, dict) else {}
         oldest = detail.get("oldest")
@@ -333,7 +351,11 @@ class Collector:
     def _flush_acks(self, now: float) -> None:
         interval = float(self.cfg.ingest.ack_interval)
         for house, seq in list(self._pending_acks.items()):
-            mark = (self.store.epoch_of(house), seq)  # the watermark of the current epoch
+            epoch = self.store.epoch_of(house)
+            # The watermark as the database holds it now: another collector may have moved it
+            # past what our last batch saw, and a lower retained ack must not replace its own.
+            seq = max(seq, self.store.watermark(house, epoch))
+            mark = (epoch, seq)  # the watermark of the current epoch
             if seq <= 0 or self._acks_sent.get(house) == mark:
                 self._pending_acks.pop(house, None)
                 continue

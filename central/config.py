@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import ipaddress
 import os
+import re
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Literal
@@ -15,6 +16,7 @@ from common.settings import Port, Seconds, load_file
 from .auth import USER_NAME, is_hash
 
 PASSWORD_ENV = "CULTUREHOUSE_CENTRAL_MQTT_PASSWORD"
+SHARE_GROUP = re.compile(r"[a-z0-9_-]{1,32}")
 
 
 @dataclass(frozen=True)
@@ -120,6 +122,9 @@ class IngestConfig:
     reorder_window: Seconds = 30.0  # a gap in seq waits this long before `resend` is asked
     receive_maximum: int = 2000  # QoS 1 messages the broker may have in flight to us
     session_expiry: Seconds = 7 * 86400  # the broker keeps our queue this long while we are away
+    # Collectors with the same group split the houses' rows (MQTT 5 shared subscription);
+    # empty: this collector takes every row (one collector, or a broker without $share).
+    share_group: str = ""
 
     def problems(self) -> list[str]:
         out = []
@@ -133,6 +138,8 @@ class IngestConfig:
             out.append("reorder_window: must not be negative")
         if not 1 <= self.receive_maximum <= 65535:
             out.append("receive_maximum: must be between 1 and 65535")
+        if self.share_group and not SHARE_GROUP.fullmatch(self.share_group):
+            out.append("share_group: 1-32 lower-case letters, digits, '_' or '-'")
         return out
 
 
@@ -176,7 +183,9 @@ class CentralConfig:
     users: dict[str, UserEntry] = field(default_factory=dict)
 
     def problems(self) -> list[str]:
-        return [f"houses.{h}: not a valid house id" for h in self.houses
+        return ([] if not self.ingest.share_group or self.mqtt.protocol != "3.1.1" else [
+            "ingest.share_group: needs MQTT 5 ($share); mqtt.protocol is \"3.1.1\""]) + [
+            f"houses.{h}: not a valid house id" for h in self.houses
                 if not protocol.is_house_id(h)] + [
             f"users.{u}: use 1-32 lower-case letters, digits, '.', '_' or '-'"
             for u in self.users if not USER_NAME.match(u)]

@@ -26,6 +26,11 @@ class Sent:
     result: protocol.CommandResult | None = None
 
 
+def command_payload(name: str, req_id: str, ttl_s: float, now: float, args: dict) -> bytes:
+    """A command as the contract builds it, valid for `ttl_s` from `now` (unix seconds)."""
+    return protocol.build_command(protocol.Command(name, req_id, int((now + ttl_s) * 1000), args))
+
+
 class SentCommands:
     def __init__(self, most: int = MOST, keep_s: float = KEEP_S):
         self.most, self.keep_s = most, keep_s

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Literal
 
 from protocol import DEFAULT_ROOT
 
@@ -21,6 +22,15 @@ class MqttConfig:
     ca_file: str = ""
     reconnect_min: Seconds = 1
     reconnect_max: Seconds = 300
+    # Further nodes of a broker cluster ("host:port"), tried in turn after `host` fails.
+    brokers: tuple[str, ...] = ()
+    # "default": the role's own choice (houses 3.1.1, central 5). "3.1.1" for brokers that
+    # speak only that (RabbitMQ's and NATS's MQTT); "5" where the broker offers it.
+    protocol: Literal["default", "5", "3.1.1"] = "default"
+
+    def addresses(self) -> list[tuple[str, int]]:
+        """Every broker address, `host:port` first; then `brokers` in the order given."""
+        return [(self.host, self.port)] + [a for a in map(broker_address, self.brokers) if a]
 
     def problems(self) -> list[str]:
         out = []
@@ -34,4 +44,19 @@ class MqttConfig:
             out.append("reconnect_max: must be at least reconnect_min (> 0)")
         if not self.topic_root or "#" in self.topic_root or "+" in self.topic_root:
             out.append("topic_root: must be a plain topic prefix without wildcards")
+        out += [f"brokers: {b!r} is not host:port (port 1-65535)"
+                for b in self.brokers if broker_address(b) is None]
+        if len(self.brokers) > 15:
+            out.append("brokers: at most 15 further addresses")
         return out
+
+
+def broker_address(text: str) -> tuple[str, int] | None:
+    """"host:port" or "[v6 address]:port" into (host, port); None when it is neither."""
+    host, sep, port = text.rpartition(":")
+    if host.startswith("[") and host.endswith("]"):
+        host = host[1:-1]
+    if not sep or not host or not port.isdigit() or not 0 < int(port) < 65536 \
+            or any(c.isspace() or c in "/[]" for c in host) or len(host) > 253:
+        return None
+    return host, int(port)

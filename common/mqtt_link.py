@@ -109,8 +109,11 @@ class MqttLink:
                  subscriptions: Callable[[], list[str]], post: Callable[[object], None], *,
                  reconnect_min: float = 1, reconnect_max: float = 300,
                  first_delay_max: float | None = None, connect_options: dict | None = None,
-                 rng: random.Random | None = None):
+                 rng: random.Random | None = None, fallbacks: tuple = ()):
         self.client = client
+        # The nodes of a broker cluster: a failed or lost connection moves on to the next.
+        self.addresses = [(host, port)] + [a for a in fallbacks if a != (host, port)]
+        self.current = 0
         self.host, self.port, self.keepalive = host, port, int(keepalive)
         self.subscriptions = subscriptions
         self.post = post
@@ -131,6 +134,15 @@ class MqttLink:
         client.on_disconnect = self._on_disconnect
         client.on_message = self._on_message
         client.on_publish = self._on_publish
+
+    @classmethod
+    def for_config(cls, client: mqtt.Client, cfg, subscriptions: Callable[[], list[str]],
+                   post: Callable[[object], None], **options) -> "MqttLink":
+        """A link to the broker (or the cluster's nodes, in turn) that `cfg` ([mqtt]) names."""
+        (host, port), *others = cfg.addresses()
+        return cls(client, host, port, cfg.keepalive, subscriptions, post,
+                   reconnect_min=cfg.reconnect_min, reconnect_max=cfg.reconnect_max,
+                   fallbacks=tuple(others), **options)
 
     def start(self) -> None:
         self.client.connect_async(self.host, self.port, keepalive=self.keepalive,
@@ -156,7 +168,20 @@ class MqttLink:
             if time.monotonic() - up_at > STABLE_AFTER:
                 self.attempts = 0
             self.attempts += 1
+            if len(self.addresses) > 1:
+                self._next_address()
+                # A whole round over the cluster's nodes counts as one attempt of the backoff.
+                rounds = 1 + (self.attempts - 1) // len(self.addresses)
+                delay = backoff_delay(rounds, self.reconnect_min, self.reconnect_max, self.rng)
+                continue
             delay = backoff_delay(self.attempts, self.reconnect_min, self.reconnect_max, self.rng)
+
+    def _next_address(self) -> None:
+        self.current = (self.current + 1) % len(self.addresses)
+        self.host, self.port = self.addresses[self.current]
+        log.debug("trying broker %s:%d next", self.host, self.port)
+        self.client.connect_async(self.host, self.port, keepalive=self.keepalive,
+                                  **self.connect_options)
 
     def _on_connect(self, client, userdata, flags, reason_code, properties) -> None:
         if reason_code.is_failure:

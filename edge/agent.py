@@ -16,7 +16,8 @@ from typing import Any, Mapping
 
 import protocol
 from common.clock import SystemClock
-from common.mqtt_link import Inbound, LinkDown, LinkUp, MqttLink, Published, Will, build_client
+from common.mqtt_link import (Inbound, LinkDown, LinkUp, MqttLink, Published, Will, build_client,
+                              v5_session)
 
 from . import __version__
 from .commands import CommandBook
@@ -32,6 +33,8 @@ from .sysmetrics import read_system_metrics
 
 log = logging.getLogger(__name__)
 QUOTA_EVERY = 60.0  # seconds between outbox quota checks
+# Over MQTT 5 the broker keeps a house's commands this long while the house is away.
+HOUSE_SESSION_EXPIRY = 7 * 86400
 
 
 @dataclass(frozen=True)
@@ -58,12 +61,12 @@ class Agent:
         self.rows = OutboxWriter(self.outbox, self.boot, SystemClock().read)
         will = Will(self.topics.status(self.house), self._status_payload(False, "lost"))
         # The client id is the user name, as the shipped broker config enforces anyway.
+        v5 = cfg.mqtt.protocol == "5"  # houses speak 3.1.1 unless told: every broker does
         client = build_client(cfg.mqtt_username, cfg.mqtt_username, cfg.mqtt.password,
-                              tls=cfg.mqtt.tls, ca_file=cfg.mqtt.ca_file, will=will)
-        self.link = MqttLink(client, cfg.mqtt.host, cfg.mqtt.port, cfg.mqtt.keepalive,
-                             lambda: self.topics.edge_subscriptions(self.house), self.post,
-                             reconnect_min=cfg.mqtt.reconnect_min,
-                             reconnect_max=cfg.mqtt.reconnect_max)
+                              tls=cfg.mqtt.tls, ca_file=cfg.mqtt.ca_file, will=will, v5=v5)
+        self.link = MqttLink.for_config(
+            client, cfg.mqtt, lambda: self.topics.edge_subscriptions(self.house), self.post,
+            connect_options=v5_session(HOUSE_SESSION_EXPIRY, 100) if v5 else None)
         self.publisher = Publisher(self.outbox, self.link, self.topics, self.house,
                                    max_rate=cfg.telemetry.backlog_rate)
         self.commands = CommandBook()
@@ -196,7 +199,7 @@ class Agent:
 
     def _link_up(self, at: Now) -> None:
         if self.link_down_since is not None:
-            log.info("connected to broker %s:%d", self.cfg.mqtt.host, self.cfg.mqtt.port)
+            log.info("connected to broker %s:%d", self.link.host, self.link.port)
         self.link_down_since = None
         write_link_state(self.state_dir, True, at.wall)
         self.outbox.commit()  # rows taken so far are backlog; anything newer goes live

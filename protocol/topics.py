@@ -46,10 +46,21 @@ class Topics:
         """What an edge agent subscribes to (its own commands and ack, central's status)."""
         return [f"{self.root}/{house}/cmd/+", self.ack(house), self.central_status()]
 
-    def central_subscriptions(self) -> list[str]:
-        """What the collector subscribes to: everything houses send up."""
-        return [f"{self.root}/+/{kind}" for kind in ("status", "telemetry", "event", "history",
-                                                          "cmd_result")]
+    def central_subscriptions(self, share_group: str = "") -> list[str]:
+        """What a collector subscribes to: everything houses send up.
+
+        With `share_group`, several collectors split the rows (telemetry, events, history)
+        through an MQTT 5 shared subscription, while each still gets every house status
+        (retained messages never reach a shared subscription), every command result (only
+        the collector that sent a command knows its request) and central's own status (a
+        collector that sees another's will says again that central is online)."""
+        if not share_group:
+            return [f"{self.root}/+/{kind}" for kind in ("status", "telemetry", "event",
+                                                              "history", "cmd_result")]
+        shared = [f"$share/{share_group}/{self.root}/+/{kind}"
+                  for kind in ("telemetry", "event", "history")]
+        return shared + [f"{self.root}/+/status", f"{self.root}/+/cmd_result",
+                         self.central_status()]
 
     def parse(self, topic: str) -> tuple[str, str, str | None]:
         """Split a topic into (house, kind, command name or None); PayloadError if foreign."""

@@ -12,7 +12,7 @@ import pytest
 
 from central import auth
 from central import config as central_config
-from central.app import Central
+from central.app import PARTS, Central
 from harness.edgeproc import write_central_config
 from harness.fakehouse import FakeHouse
 from harness.procs import free_port, wait_for
@@ -86,15 +86,16 @@ def make_central(tmp_path, broker, user_tables):
     """Start Central in-process with users configured; extra config sections as keywords."""
     started = []
 
-    def start(**sections) -> Central:
+    def start(parts: tuple[str, ...] = PARTS, **sections) -> Central:
         sections.setdefault("users", user_tables)
         path = write_central_config(tmp_path / f"central{len(started)}.toml", broker.port,
                                     tmp_path / "central.sqlite", free_port(), **sections)
-        app = Central(central_config.load(path))
+        app = Central(central_config.load(path), parts)
         thread = threading.Thread(target=app.run, daemon=True)
         thread.start()
         started.append((app, thread))
-        wait_for(lambda: app.collector.connected, 10, what="central connected to the broker")
+        wait_for(lambda: (app.collector or app.link).connected, 10,
+                 what="central connected to the broker")
         return app
 
     yield start

@@ -5,7 +5,6 @@ Afterwards central holds every seq of every house exactly once.
 from __future__ import annotations
 
 import signal
-import sqlite3
 import time
 
 import pytest
@@ -14,40 +13,12 @@ from harness.edgeproc import (start_central, start_edge, write_central_config,
                                     write_edge_config)
 from harness.mosquitto import MosquittoBroker
 from harness.procs import free_port, wait_for
+from harness.readback import acked, covered_seqs, last_seq, query
 
 pytestmark = pytest.mark.integration  # starts real processes or timed devices itself
 
 HOUSES = ("house-01", "house-02")
 OUTAGE = 30.0
-
-
-def query(db, sql: str, *args):
-    con = sqlite3.connect(f"file:{db}?mode=ro", uri=True, timeout=10)
-    try:
-        return con.execute(sql, args).fetchall()
-    finally:
-        con.close()
-
-
-def last_seq(state) -> int:
-    path = state / "outbox.sqlite"
-    if not path.exists():
-        return 0
-    try:
-        rows = query(path, "SELECT seq FROM sqlite_sequence WHERE name='outbox'")
-    except sqlite3.OperationalError:  # created, schema not yet written
-        return 0
-    return rows[0][0] if rows else 0
-
-
-def acked(central_db, house: str) -> int:
-    if not central_db.exists():
-        return 0
-    try:
-        rows = query(central_db, "SELECT acked_seq FROM houses WHERE house = ?", house)
-    except sqlite3.OperationalError:  # the file exists a moment before its schema does
-        return 0
-    return rows[0][0] if rows else 0
 
 
 @pytest.mark.timeout(240)
@@ -98,10 +69,8 @@ def test_broker_outage_edge_kill_and_central_restart_lose_and_duplicate_nothing(
         wait_for(lambda: caught_up(), 30, what="everything the stopped edges held acknowledged")
         for house in HOUSES:
             final = last_seq(states[house])
-            rows = query(central_db, "SELECT seq, upto FROM messages WHERE house = ? "
-                         "ORDER BY seq", house)
-            covered = [s for seq, upto in rows for s in range(seq, (upto or seq) + 1)]
-            assert covered == list(range(1, final + 1)), f"{house}: missing or duplicated"
+            assert covered_seqs(central_db, house) == list(range(1, final + 1)), \
+                f"{house}: missing or duplicated"
             assert query(states[house] / "outbox.sqlite",
                          "PRAGMA integrity_check") == [("ok",)]
             # What is left waits only for the ack the stopped edge did not live to read.
