@@ -22,6 +22,7 @@ from .rollups import COPY_JOBS, PRINT_PAGES, SCAN_JOBS, WIFI_PEAK, stored_timezo
 CHARTS = (PRINT_PAGES, SCAN_JOBS, COPY_JOBS, WIFI_PEAK)
 # (step, days shown, heading) of the house page's two rows of charts
 CHART_ROWS = (("hour", 7, "dashboard.per_hour"), ("day", 30, "dashboard.per_day"))
+TICK_ROOM = 36  # chart units a "dd/mm" date needs to the right of its tick
 
 TEMPLATES = Environment(
     loader=PackageLoader("central", "templates"),
@@ -68,6 +69,7 @@ class Tick:
     x: str
     day: str
     label: str
+    anchor: str = "start"  # "end" near the right edge, so the date is not cut off
 
 
 @dataclass(frozen=True)
@@ -126,11 +128,12 @@ def figure(value: float) -> str:
 
 
 def nice_top(value: float) -> float:
-    """The y axis's top: the smallest of 1, 2, 5 × 10^k (at least 2) not below `value`."""
+    """The y axis's top: the smallest of 1, 2, 4, 6, 8 × 10^k (at least 2) not below `value`,
+    so that its half, the middle label, is a whole number too."""
     if value <= 2:
         return 2
     power = 10 ** math.floor(math.log10(value))
-    return next(m * power for m in (1, 2, 5, 10) if m * power >= value)
+    return next(m * power for m in (1, 2, 4, 6, 8, 10) if m * power >= value)
 
 
 def build_chart(points: list[list], label: str, tz_name: str, hourly: bool, lang: str = "vi",
@@ -151,7 +154,9 @@ def build_chart(points: list[list], label: str, tz_name: str, hourly: bool, lang
         bars.append(Bar(f"{x:.1f}", f"{frame.base - high:.1f}", f"{max(step - 1, 0.5):.1f}",
                         f"{high:.1f}", tip.strip()))
         if (hourly and when.hour == 0) or (not hourly and i % 7 == 0):
-            ticks.append(Tick(f"{x:.1f}", sentences.weekday(lang, when), when.strftime("%d/%m")))
+            end = x > frame.width - TICK_ROOM
+            ticks.append(Tick(f"{x + step if end else x:.1f}", sentences.weekday(lang, when),
+                              when.strftime("%d/%m"), "end" if end else "start"))
     levels = tuple(Level(f"{frame.base - usable * share:.1f}", figure(top * share))
                    for share in (0, 0.5, 1))
     amount = max(values, default=0) if peak else sum(values)

@@ -125,3 +125,5 @@ def test_staff_read_the_fleet_summary_event_sentences_and_charts_in_vietnam_time
     text_px = browser.execute_script(
         "return arguments[0].querySelector('text.x').getBoundingClientRect().height", chart)
     assert text_px >= 10  # readable on a 360 px screen
+    browser.execute_script("arguments[0].scrollIntoView()", chart)
+    browser.save_screenshot(str(shot / "house-page-phone.png"))

@@ -162,7 +162,7 @@ def test_a_chart_labels_its_y_axis_and_says_its_total_or_peak_with_the_unit():
     ms = int(datetime(2026, 1, 1, tzinfo=timezone.utc).timestamp() * 1000)
     chart = pages.build_chart([[ms, 3], [ms + 3_600_000, 7], [ms + 7_200_000, "x"]], "Trang in",
                               VN, True, "vi", "trang")
-    assert [level.label for level in chart.levels] == ["0", "5", "10"]
+    assert [level.label for level in chart.levels] == ["0", "4", "8"]
     assert chart.note == "tổng 10 trang"
     peak = pages.build_chart([[0, 3], [3_600_000, 7]], "Wi-Fi", VN, True, "en", "people",
                              peak=True)
@@ -170,8 +170,8 @@ def test_a_chart_labels_its_y_axis_and_says_its_total_or_peak_with_the_unit():
     assert chart.bars[1].tip == "01/01 08:00: 7 trang"
 
 
-@pytest.mark.parametrize(("value", "top"), [(0, 2), (1.5, 2), (3, 5), (7, 10), (11, 20),
-                                            (480, 500), (1001, 2000)])
+@pytest.mark.parametrize(("value", "top"), [(0, 2), (1.5, 2), (3, 4), (5, 6), (7, 8), (9, 10),
+                                            (11, 20), (480, 600), (1001, 2000)])
 def test_the_y_axis_top_is_a_round_number_at_or_above_the_highest_bar(value, top):
     assert pages.nice_top(value) == top
 
@@ -181,6 +181,9 @@ def test_a_daily_chart_marks_every_seventh_day():
     days = [[int(start.timestamp() * 1000) + i * 86_400_000, 1] for i in range(31)]
     chart = pages.build_chart(days, "Trang in", VN, False, "vi", "trang")
     assert [t.label for t in chart.ticks] == ["31/10", "07/11", "14/11", "21/11", "28/11"]
+    # the last date would run off the right edge: it ends at its bar's right side instead
+    assert [t.anchor for t in chart.ticks] == ["start"] * 4 + ["end"]
+    assert float(chart.ticks[-1].x) + 0.1 >= float(chart.bars[28].x) + float(chart.bars[28].width)
 
 
 def test_chart_text_is_drawn_for_a_phone_screen():
