@@ -80,6 +80,11 @@ def test_staff_read_the_fleet_summary_event_sentences_and_charts_in_vietnam_time
              what="live figures stored")
     summary = client.get("/api/houses").json()["summary"]
     assert summary["houses"] == 3 and summary["pages_today"] >= 3
+    def english():
+        return client.get("/api/houses/house-01?lang=en").json()["events"]
+    wait_for(lambda: any(e["ts"] == printed_at for e in english()), 10, what="the live event")
+    assert {"type": "print.job_completed", "text": "Printed 3 pages (print job 41)"}.items() <= \
+        next(e for e in english() if e["ts"] == printed_at).items()
 
     browser = browser_elsewhere
     assert browser.execute_script(
