@@ -110,6 +110,9 @@ def test_staff_read_the_fleet_summary_event_sentences_and_charts_in_vietnam_time
     assert (shot / "fleet-summary.png").stat().st_size > 2_000
 
     browser.set_window_size(360, 800)  # a small phone
+    wait_for(lambda: browser.execute_script("return document.documentElement.scrollWidth")
+             <= 360, 5, what="the overview fitting a 360 px phone")
+    browser.save_screenshot(str(shot / "overview-phone.png"))
     browser.get(base + "/houses/house-01")
     events = browser.find_element(By.CSS_SELECTOR, "ul.events").text
     when = datetime.fromtimestamp(printed_at / 1000, VN).strftime("%d/%m %H:%M")
