@@ -282,3 +282,13 @@ def series(db: sqlite3.Connection, house: str, metric: str, start_ms: int, end_m
 
 def max_days(step: str) -> int:
     return {"hour": MAX_HOURLY_DAYS, "day": MAX_DAILY_DAYS, "raw": MAX_RAW_DAYS}[step]
+
+
+DEMO_SEED_KEY = "demo_seed"  # rollup_settings key harness/demo_history.py writes
+
+
+def demo_seed(db: sqlite3.Connection) -> str | None:
+    """What the demo wrote when it seeded made-up history into this store, else None."""
+    row = db.execute("SELECT value FROM rollup_settings WHERE key = ?",
+                     (DEMO_SEED_KEY,)).fetchone()
+    return row[0] if row else None

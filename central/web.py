@@ -22,8 +22,9 @@ from common.httpserve import ServeLimits, WsgiServer, read_body, request_headers
 
 from protocol.vocabulary import COMMANDS, command_args_problems
 
-from . import i18n, pages, queries, reports
+from . import i18n, pages, queries, reports, sentences
 from .alerts import CENTRAL
+from .fleet import fleet_summary
 from .access import Access, HttpError, Request
 from .queries import BadRequest
 from .store import connect
@@ -31,7 +32,8 @@ from .store import connect
 log = logging.getLogger(__name__)
 MAX_BODY = 64 * 1024
 STATIC = {"app.js": "text/javascript; charset=utf-8", "style.css": "text/css; charset=utf-8",
-          "house.js": "text/javascript; charset=utf-8"}
+          "house.js": "text/javascript; charset=utf-8",
+          "words.js": "text/javascript; charset=utf-8"}
 HELP_ACK = COMMANDS["help_ack"].name
 
 
@@ -244,7 +246,8 @@ class Web:
                 {"Set-Cookie": "ch_session=; Max-Age=0; Path=/", "Location": "/login"})
 
     def index(self, req):
-        return HTTPStatus.OK, "text/html; charset=utf-8", pages.overview(req.lang)
+        demo = queries.demo_seed(self._db()) is not None
+        return HTTPStatus.OK, "text/html; charset=utf-8", pages.overview(req.lang, demo)
 
     def api_session(self, req):
         s = req.session
@@ -262,10 +265,14 @@ class Web:
         if cached and time.monotonic() - cached[0] < self.cache_s:
             return cached[1]
         # The page does not need every raw metric: leaving them out saves encoding time.
-        answer = reply({"now": int(time.time() * 1000), "houses": self._cards(with_metrics=key),
+        now, cards = int(time.time() * 1000), self._cards(with_metrics=key)
+        tz_name = queries.stored_timezone(self._db())
+        answer = reply({"now": now, "houses": cards,
                         # Alerts about central itself (ingest stalled) belong to no house card.
                         "central_alerts": [a for a in self.deps.alerts()
-                                           if a["house"] == CENTRAL]})
+                                           if a["house"] == CENTRAL],
+                        "summary": fleet_summary(cards),
+                        "zone": {"name": tz_name, "offset": sentences.utc_offset(tz_name, now)}})
         self._cache[key] = (time.monotonic(), answer)
         return answer
 
@@ -273,7 +280,8 @@ class Web:
         house, db = req.params["house"], self._db()
         now = int(time.time() * 1000)
         card = self._cards(house)[0]
-        card["events"] = queries.recent_events(db, house, 50)
+        card["events"] = [{**e, "text": sentences.event_sentence(req.lang, e["type"], e["data"])}
+                          for e in queries.recent_events(db, house, 50)]
         card["outages"] = queries.outages(db, house, now - 30 * 86_400_000)
         return reply(card)
 

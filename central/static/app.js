@@ -4,18 +4,9 @@
   let lang = (document.cookie.match(/(?:^|; )lang=(vi|en)/) || [])[1] || document.documentElement.lang || "vi";
   const $ = (id) => document.getElementById(id);
   // The shared catalogue (common/locales/*.json) as /i18n.json serves it: {lang: {key: words}}.
-  const t = (k, params) => ((I18N[lang] || {})[k] || I18N.vi[k] || k)
-    .replace(/\{(\w+)\}/g, (m, name) => (params && name in params ? String(params[name]) : m));
-  function reason(r) {
-    const key = "reason." + r.replace(/-(error|warning|report)$/, "");
-    return key in I18N.vi ? t(key) : r;
-  }
-  function dur(s) {
-    s = Math.max(0, s);
-    return s < 120 ? t("duration.s", {n: Math.round(s)}) : s < 7200 ? t("duration.min", {n: Math.round(s / 60)})
-      : s < 172800 ? t("duration.h", {n: Math.round(s / 3600)}) : t("duration.d", {n: Math.round(s / 86400)});
-  }
-  const ago = (ms) => t("dashboard.ago", {time: dur(ms / 1000)});
+  let W = null;  // static/words.js over the catalogue, once /i18n.json is in
+  const t = (k, params) => W.t(k, params), reason = (r) => W.reason(r);
+  const ago = (ms) => W.ago(ms / 1000);
   function el(tag, attrs, text) {
     const e = document.createElement(tag); Object.assign(e, attrs || {});
     if (text !== undefined && text !== null) e.textContent = text; return e;
@@ -55,6 +46,21 @@
     }
     return c;
   }
+  function summary(s) {
+    const box = $("summary"); box.hidden = false;
+    $("summary-title").textContent = t("dashboard.summary");
+    const put = (id, key, value, small, bad) => {
+      const tile = $(id); tile.className = bad ? "bad" : "";
+      tile.querySelector("dt").textContent = t(key);
+      const dd = tile.querySelector("dd"); dd.replaceChildren(el("strong", {}, String(value)));
+      if (small) dd.append(" ", el("small", {}, small));
+    };
+    put("summary-online", "dashboard.summary.online", s.online,
+        t("dashboard.summary.of", {n: s.houses}), s.online < s.houses);
+    put("summary-blocked", "dashboard.summary.blocked", s.printers_blocked, "", s.printers_blocked > 0);
+    put("summary-help", "dashboard.summary.help", s.help_waiting, "", s.help_waiting > 0);
+    put("summary-pages", "dashboard.summary.pages", s.pages_today, "", false);
+  }
   function render() {
     if (!I18N || !last) return;
     document.documentElement.lang = lang;
@@ -69,7 +75,10 @@
       box.append(el("strong", {}, t("dashboard.alerts") + " (" + all.length + ")"));
       const ul = el("ul"); for (const a of all) ul.append(el("li", {}, lang === "vi" ? a.text : a.text_en)); box.append(ul);
     }
-    $("stamp").textContent = new Date(last.now).toLocaleTimeString(lang === "vi" ? "vi-VN" : "en-GB");
+    summary(last.summary);
+    // The house's clock, not the browser's: the same zone as every time on the house pages.
+    $("stamp").textContent = t("dashboard.updated", {time: W.clock(last.now, last.zone.name)})
+      + " (" + W.zoneLabel(last.zone) + ")";
   }
   async function getJson(url) {
     const r = await fetch(url, {cache: "no-store", credentials: "same-origin"});
@@ -97,6 +106,7 @@
   $("logout").addEventListener("click", async () => { await post("/logout"); location.href = "/login"; });
   (async () => {
     try { [I18N, session] = await Promise.all([getJson("/i18n.json"), getJson("/api/session")]); } catch (e) { return; }
+    W = window.chWords(I18N, () => lang);
     await refresh(); setInterval(refresh, 5000);
   })();
 })();

@@ -34,30 +34,18 @@
   // ----- words ------------------------------------------------------------------------
   // The shared catalogue (common/locales/*.json) as /i18n.json serves it: {lang: {key: words}};
   // this page's own words live under "dashboard.".
-  const SHARED = ["state.", "cause.", "reason.", "duration."];
+  const SHARED = ["state.", "cause.", "reason."];
   const full = (key) => SHARED.some((p) => key.startsWith(p)) ? key : "dashboard." + key;
-  const has = (key) => Object.prototype.hasOwnProperty.call(I18N.vi, full(key));
-  function t(key, values) {
-    const k = full(key), text = (I18N[lang] && I18N[lang][k]) || I18N.vi[k] || k;
-    return text.replace(/\{(\w+)\}/g,
-                        (all, name) => (values && name in values ? String(values[name]) : all));
-  }
+  const has = (key) => W.has(full(key));
+  let W = null;  // static/words.js over the catalogue, once /i18n.json is in
+  const t = (key, values) => W.t(full(key), values);
   // The first of the tables that knows `value`, else the value itself.
   function word(prefixes, value) {
     const key = String(value);
     for (const prefix of prefixes) if (has(prefix + key)) return t(prefix + key);
     return key;
   }
-  function reason(r) {
-    const base = String(r).replace(/-(error|warning|report)$/, "");
-    return has("reason." + base) ? t("reason." + base) : String(r);
-  }
-  function ago(s) {
-    s = Math.max(0, Number(s) || 0);
-    const [n, unit] = s < 120 ? [s, "s"] : s < 7200 ? [s / 60, "min"]
-      : s < 172800 ? [s / 3600, "h"] : [s / 86400, "d"];
-    return t("ago", {time: t("duration." + unit, {n: Math.round(n)})});
-  }
+  const reason = (r) => W.reason(r), ago = (s) => W.ago(s);
   function why(detail) {
     const error = String(detail.error || "failed");
     if (!has("why." + error)) return t("why.other", {error: error});
@@ -156,7 +144,7 @@
     const parts = [t("printer") + ": " + word(["state."], detail.state || "unknown")
                    + (reasons ? " — " + reasons : "") + "."];
     if (printing) parts.push(t("jobs.printing", {n: printing}));
-    const time = new Date().toLocaleTimeString(lang === "vi" ? "vi-VN" : "en-GB");
+    const time = W.clock(Date.now(), main().dataset.zone);  // the house's clock, as above
     parts.push(t("jobs.updated", {time: time}));
     $("jobs-info").textContent = parts.join(" ");
     const list = $("jobs-list");
@@ -239,6 +227,7 @@
     try {
       [I18N, session] = await Promise.all([getJson("/i18n.json"), getJson("/api/session")]);
     } catch (e) { return; }
+    W = window.chWords(I18N, () => lang);
     $("ops").dataset.role = session.role;
     if (session.role !== "operator") return;  // viewers get no panel and no buttons
     $("ops").append(buildPanel());

@@ -110,4 +110,4 @@ def test_house_page_shows_svg_charts_on_a_phone_screen(dashboard, client, houses
     assert len(charts) == 8
     width = browser.execute_script("return document.documentElement.scrollWidth")
     assert width <= 400  # no sideways scrolling on a phone
-    assert "print.job_completed" in browser.find_element(By.CSS_SELECTOR, "ul.events").text
+    assert "Đã in xong 4 trang" in browser.find_element(By.CSS_SELECTOR, "ul.events").text
