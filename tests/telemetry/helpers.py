@@ -56,8 +56,9 @@ class WireClient:
         self.client.on_connect = self._on_connect
         self.client.on_disconnect = self._on_disconnect
         self.client.on_message = self._on_message
-        self.subscribed: set[int] = set()
-        self.client.on_subscribe = lambda c, u, mid, codes, props: self.subscribed.add(mid)
+        self.subscribed: dict[int, bool] = {}  # SUBACK'd message ids: granted or refused
+        self.client.on_subscribe = lambda c, u, mid, codes, props: self.subscribed.update(
+            {mid: not any(code.is_failure for code in codes)})
         self.client.connect("127.0.0.1", port, keepalive=10)
         self.client.loop_start()
 
@@ -72,13 +73,15 @@ class WireClient:
         with self.lock:
             self.seen.append((msg.topic, bytes(msg.payload)))
 
-    def subscribe(self, topic: str) -> None:
+    def subscribe(self, topic: str) -> bool:
+        """Subscribe at QoS 1 and wait for the SUBACK; whether the broker granted it."""
         wait_for(self.connected.is_set, 10, what="test client connected")
         result, mid = self.client.subscribe(topic, qos=1)
         assert result == mqtt.MQTT_ERR_SUCCESS
         # Only after the SUBACK does the broker route messages to us: publishing earlier
         # races the subscription.
         wait_for(lambda: mid in self.subscribed, 10, what=f"subscribed to {topic}")
+        return self.subscribed[mid]
 
     def publish(self, topic: str, payload: bytes, retain: bool = False):
         wait_for(self.connected.is_set, 10, what="test client connected")
