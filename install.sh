@@ -37,7 +37,11 @@ MOSQUITTO_ETC="$ROOT/etc/mosquitto"
 # Central's Python needs come from PyPI as plain Python or wheels (paho-mqtt, waitress,
 # Jinja2): no compiler, no headers.
 CENTRAL_APT=(python3 python3-venv sqlite3 mosquitto mosquitto-clients openssl)
-EDGE_APT=(cups cups-client cups-filters cups-ipp-utils sane-utils libsane1 python3 python3-venv)
+# avahi-daemon: phones find the shared queue by DNS-SD ([printer] share_on_lan). Searchable
+# scans need ocrmypdf and tesseract-ocr-vie, installed by hand where a preset uses them
+# (docs/scanning.md): they are large for a Pi that never uses them.
+EDGE_APT=(cups cups-client cups-filters cups-ipp-utils sane-utils libsane1 python3 python3-venv
+          avahi-daemon)
 # Debian's builds of the edge extra's libraries (pyproject.toml, culturehouse[edge]). The venv
 # sees them (--system-site-packages) and pip takes each one whose version meets the bounds, so
 # pycups and python-sane are never compiled; bookworm's gpiozero (outside Raspberry Pi OS),
