@@ -24,10 +24,12 @@ def page_text() -> str:
 
 
 def render_page(path: Path, text: str | None = None, dpi: int = 300, skew: float = 1.0,
-                pages: int = 1, quality: int = 75) -> Path:
-    """A scan PDF of `text` (11 pt) on A4 at `dpi`, `pages` times, rotated by `skew`°."""
+                pages: int = 1, quality: int = 75, rough: bool = False) -> Path:
+    """A scan PDF of `text` (11 pt) on A4 at `dpi`, `pages` times, rotated by `skew`°;
+    `rough`: a worn photocopy (blurred, speckled, grey paper)."""
+    import random
     import tempfile
-    from PIL import Image, ImageDraw, ImageFont
+    from PIL import Image, ImageDraw, ImageFilter, ImageFont
     from edge.scanning import pdf
     text = unicodedata.normalize("NFC", text if text is not None else page_text())
     size = tuple(round(mm / 25.4 * dpi) for mm in A4_MM)
@@ -40,7 +42,15 @@ def render_page(path: Path, text: str | None = None, dpi: int = 300, skew: float
         for line in text.splitlines():
             draw.text((x, y), line, font=font, fill=20)
             y += round(font.size * 1.6)
-        images.append(page.rotate(skew, resample=Image.BICUBIC, fillcolor=255))
+        if rough:
+            page = page.filter(ImageFilter.GaussianBlur(dpi / 150))
+            noise = random.Random(15)  # the same page every run
+            pixels = page.load()
+            for _ in range(size[0] * size[1] // 60):
+                xy = (noise.randrange(size[0]), noise.randrange(size[1]))
+                pixels[xy] = noise.choice((60, 120, 200))
+            page = page.point(lambda v: 100 + v * 120 // 255)  # grey paper, faded ink
+        images.append(page.rotate(skew, resample=Image.BICUBIC, fillcolor=220 if rough else 255))
     with tempfile.TemporaryDirectory(prefix="ch-ocrpage-") as work:
         files = []
         for number, image in enumerate(images, 1):
