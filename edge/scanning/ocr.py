@@ -70,11 +70,12 @@ def temp_path(path: Path) -> Path:
 
 
 def ocr_command(cfg: OcrConfig, src: Path, dst: Path) -> list[str]:
-    """ocrmypdf at the lowest CPU priority, one page at a time, keeping the page images
-    (no PDF/A conversion, no optimisation: only the invisible text layer is added)."""
+    """ocrmypdf at the lowest CPU priority, one page at a time; a plain PDF (no PDF/A
+    conversion through Ghostscript) with ocrmypdf's lossless optimisation, which leaves
+    a deskewed 200 dpi page about a quarter smaller than delivered at no measurable cost."""
     return ["nice", "-n", str(cfg.nice), "ocrmypdf", "-l", cfg.language,
             *(["--deskew"] if cfg.deskew else []), "--jobs", "1", "--output-type", "pdf",
-            "--optimize", "0", "--quiet", str(src), str(dst)]
+            "--optimize", "1", "--quiet", str(src), str(dst)]
 
 
 def reason_for(returncode: int) -> str:
