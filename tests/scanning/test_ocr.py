@@ -140,3 +140,26 @@ def test_check_says_whether_ocr_can_run(tmp_path):
     assert check_line_for(OcrConfig()).ok is True
     missing = check_line_for(OcrConfig(language="vie+xyz"))
     assert missing.ok is False and "xyz" in missing.what.params["missing"]
+
+
+def test_a_scan_beyond_the_ocr_queue_is_reported_busy_and_stays_image_only(scan):
+    from edge.scanning.ocr import order
+    worker = OcrWorker(OcrConfig(queue_limit=1), print)  # not started: the slot stays taken
+    said = []
+    order(worker, lambda kind, data: said.append((kind, data)), "default", scan, 1)
+    order(worker, lambda kind, data: said.append((kind, data)), "default", scan, 1)
+    assert said == [("scan.ocr_failed", {"preset": "default", "reason": "busy"})]
+
+
+def test_the_worker_thread_reports_through_the_agents_queue(scan):
+    import queue as queue_module
+    items = queue_module.Queue()
+    worker = OcrWorker(OcrConfig(), items.put)
+    worker.start()
+    try:
+        assert worker.submit(order_for(scan, "default", 1))
+        done = items.get(timeout=120)
+    finally:
+        worker.stop()
+    assert done.ok and done.result.exists()
+    assert adopt(done) == "" and words(pdf_text(scan))
