@@ -8,18 +8,19 @@ SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
 # Debian 12 / Raspberry Pi OS bookworm packages the agent, the tests and the demo need
 # (python3-cups and python3-sane: the installer test installs the edge the way a Pi does).
-# avahi-utils: avahi-publish, so ippfind can resolve the shared queue on loopback (phone
-# printing tests). ocrmypdf + tesseract-ocr-vie: searchable scans; fonts-dejavu-core renders
-# the Vietnamese test page; poppler-utils (pdftotext) reads the text back.
 APT_PACKAGES := cups cups-client cups-ipp-utils cups-filters libcups2-dev \
 	sane-utils libsane1 libsane-dev mosquitto mosquitto-clients \
 	python3 python3-venv python3-dev build-essential pkg-config \
 	python3-cups python3-sane \
-	avahi-daemon dbus systemd chromium chromium-driver \
-	avahi-utils \
-	ocrmypdf tesseract-ocr-vie fonts-dejavu-core poppler-utils
+	avahi-daemon dbus systemd chromium chromium-driver
 
 .PHONY: setup system-packages venv demo test test-pure bench clean
+
+# Phone printing and searchable scans (issue 15): avahi-utils gives avahi-publish, so ippfind
+# can resolve the queue cupsd shares on loopback; ocrmypdf with tesseract-ocr-vie makes scans
+# searchable; fonts-dejavu-core renders the Vietnamese OCR test page and poppler-utils'
+# pdftotext reads its text back.
+APT_PACKAGES += avahi-utils ocrmypdf tesseract-ocr-vie fonts-dejavu-core poppler-utils
 
 setup: system-packages venv
 
