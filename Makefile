@@ -21,6 +21,12 @@ APT_PACKAGES := cups cups-client cups-ipp-utils cups-filters libcups2-dev \
 
 .PHONY: setup system-packages venv demo test test-pure bench clean
 
+# Phone printing and searchable scans (issue 15): avahi-utils gives avahi-publish, so ippfind
+# can resolve the queue cupsd shares on loopback; ocrmypdf with tesseract-ocr-vie makes scans
+# searchable; fonts-dejavu-core renders the Vietnamese OCR test page and poppler-utils'
+# pdftotext reads its text back.
+APT_PACKAGES += avahi-utils ocrmypdf tesseract-ocr-vie fonts-dejavu-core poppler-utils
+
 setup: system-packages venv
 
 system-packages:

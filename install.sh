@@ -50,6 +50,10 @@ EDGE_APT_PYTHON=(python3-cups python3-sane python3-gpiozero python3-pil python3-
 # Only when the venv cannot see python3-cups and python3-sane: what pip needs to build them
 # (libc6-dev is only a recommendation of gcc, and recommendations are not installed).
 EDGE_BUILD_APT=(gcc libc6-dev python3-dev libcups2-dev libsane-dev)
+# Phones find the shared queue by DNS-SD through avahi ([printer] share_on_lan). Searchable
+# scans need ocrmypdf and tesseract-ocr-vie, installed by hand where a preset uses them
+# (docs/scanning.md): they are large for a Pi that never uses them.
+EDGE_APT+=(avahi-daemon)
 
 say() { printf '%s\n' "$*"; }
 die() { printf 'install.sh: %s\n' "$*" >&2; exit 1; }

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import os
 import shutil
+import socket
 import subprocess
 import tempfile
 import textwrap
@@ -25,12 +26,17 @@ def private_dir(prefix: str) -> Path:
 
 
 class CupsServer:
+    """A private cupsd on 127.0.0.1. With share_on_lan=True it advertises its shared queues
+    by DNS-SD (IPP Everywhere / AirPrint) through the loopback-only avahi of DnsSd."""
+
     def __init__(self, workdir: Path | None = None, port: int | None = None,
-                 extra_conf: str = ""):
+                 extra_conf: str = "", share_on_lan: bool = False):
         self.root = Path(workdir) if workdir else private_dir("ch-cups-")
         self.port = port or free_port()
         self.extra_conf = extra_conf
+        self.share_on_lan = share_on_lan
         self.proc: Proc | None = None
+        self._dnssd: DnsSd | None = None
 
     @property
     def server(self) -> str:
@@ -39,7 +45,19 @@ class CupsServer:
 
     @property
     def env(self) -> dict:
-        return {**os.environ, "CUPS_SERVER": self.server}
+        extra = self._dnssd.env if self._dnssd else {}
+        return {**os.environ, **extra, "CUPS_SERVER": self.server}
+
+    def _browsing(self) -> str:
+        if not self.share_on_lan:
+            return "Browsing No\nBrowseLocalProtocols none\n"
+        # cupsd shares nothing unless it has a listener it counts as remote ("Remote access
+        # is disabled"). This IPv4-mapped loopback address counts as remote, yet cupsd
+        # cannot bind it (its IPv6 sockets are V6ONLY: one "Unable to open listen socket"
+        # line in error_log), so nothing listens beyond 127.0.0.1 while cupsd advertises
+        # its shared queues on this very port.
+        return ("Browsing On\nBrowseLocalProtocols dnssd\n"
+                f"Listen [::ffff:{LOOPBACK}]:{self.port}\n")
 
     def _write_config(self) -> None:
         r = self.root
@@ -62,8 +80,6 @@ class CupsServer:
         (r / "etc" / "cupsd.conf").write_text(textwrap.dedent(f"""\
             LogLevel info
             Listen {LOOPBACK}:{self.port}
-            Browsing No
-            BrowseLocalProtocols none
             DefaultPaperSize A4
             PreserveJobHistory Yes
             PreserveJobFiles No
@@ -82,20 +98,29 @@ class CupsServer:
                 Order deny,allow
               </Limit>
             </Policy>
-            """) + self.extra_conf + "\n")
+            """) + self._browsing() + self.extra_conf + "\n")
 
     def start(self) -> "CupsServer":
         self._write_config()
         cupsd = shutil.which("cupsd") or "/usr/sbin/cupsd"
         etc = self.root / "etc"
+        env = None
+        if self.share_on_lan and self._dnssd is None:
+            self._dnssd = DnsSd.acquire()
+            self._dnssd.publish_host()
+        if self._dnssd:
+            env = {**os.environ, **self._dnssd.env}
         self.proc = Proc([cupsd, "-f", "-c", str(etc / "cupsd.conf"), "-s",
-                          str(etc / "cups-files.conf")], self.root / "cupsd.out")
+                          str(etc / "cups-files.conf")], self.root / "cupsd.out", env=env)
         wait_for_port(self.port, proc=self.proc.popen)
         return self
 
     def stop(self) -> None:
         if self.proc:
             self.proc.stop()
+        if self._dnssd:
+            DnsSd.release()
+            self._dnssd = None
 
     def restart(self) -> None:
         self.stop()
@@ -173,6 +198,7 @@ class DnsSd:
         self.sock = self.dir / "bus.sock"
         self.procs: list[Proc] = []
         self.use_system = False  # the machine's own avahi-daemon is running: use it
+        self._host: Proc | None = None
 
     @property
     def env(self) -> dict:
@@ -220,7 +246,28 @@ class DnsSd:
         if not avahi.alive():
             raise RuntimeError("avahi-daemon failed: " + avahi.output()[-500:])
 
+    def publish_host(self) -> str:
+        """Make this machine's mDNS host name resolve to 127.0.0.1 over lo (once).
+
+        cupsd advertises its queues under avahi's host name, and avahi publishes no address
+        records for the loopback interface: without this, ippfind finds a shared queue but
+        cannot resolve it. Returns the host name.
+        """
+        host = socket.gethostname().split(".")[0] + ".local"
+        with self._lock:
+            if self._host is None:
+                self._host = Proc(["avahi-publish", "-a", "-R", host, LOOPBACK],
+                                  self.dir / "publish-host.log", env={**os.environ, **self.env})
+                wait_for(lambda: "Established" in self._host.output()
+                         or "collision" in self._host.output() or not self._host.alive(),
+                         10, what="avahi-publish of the host name")
+                # A collision: the name already resolves (someone publishes it); that is fine.
+        return host
+
     def _stop(self) -> None:
+        if self._host is not None:
+            self._host.stop()
+            self._host = None
         for proc in reversed(self.procs):
             proc.stop()
         shutil.rmtree(self.dir, ignore_errors=True)

@@ -34,6 +34,7 @@ class PrinterConfig:
     probe_printer: bool = True
     self_heal: bool = True
     heal_interval: Seconds = Seconds(30)
+    share_on_lan: bool = False  # phones on the house Wi-Fi print here (IPP Everywhere/AirPrint)
 
     def problems(self) -> list[str]:
         out = []

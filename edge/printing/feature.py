@@ -14,6 +14,7 @@ from ..feature import (ButtonPress, CommandOutcome, CopyRequest, Emit, Feature, 
 from . import core
 from .config import PrinterConfig
 from .cups_queue import CupsPrintQueue, Rescan, check_queue
+from .cups_sharing import apply_share_on_lan, sharing_lines
 from .rules import (Cancel, Enable, PrinterStatus, Release, Restart, Submit, job_ids,
                     readiness)
 
@@ -58,6 +59,8 @@ class PrintFeature(Feature):
             log.error("print: %s", self.startup_problem)
         elif found.status == "unreachable":
             log.warning("print: CUPS is not reachable yet; will keep trying")
+        if self.cfg.share_on_lan and found.status == "ok":
+            apply_share_on_lan(self.cfg.server, self.cfg.queue)
         self.queue.start()
 
     def stop(self) -> None:
@@ -80,7 +83,7 @@ class PrintFeature(Feature):
             words = phrase(f"reason.{reason}") if known(f"reason.{reason}") else reason
             lines.append(check_line(f"printer.reason.{reason}", False, "check.printer.blocked",
                                     "check.printer.blocked.fix", reason=words, keyword=reason))
-        return lines
+        return lines + sharing_lines(self.cfg.server, queue, self.cfg.share_on_lan)
 
     # ----- inputs: worker items, presses, timers, commands -----------------------------
 

@@ -14,6 +14,7 @@ from common.settings import Port, Seconds
 
 PRESET_NAME = re.compile(r"^[a-z0-9_]{1,32}$")
 OPTION_NAME = re.compile(r"^[a-z0-9_-]{1,64}$")
+OCR_LANGUAGE = re.compile(r"^[a-z_]{3,16}(\+[a-z_]{3,16}){0,3}$")
 # The house LAN by default: private IPv4 ranges (a house network is one of them) and loopback.
 PRIVATE_SUBNETS = ("10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16", "127.0.0.0/8")
 
@@ -30,6 +31,7 @@ class Preset:
     layout: Literal["pages", "id_card"] = "pages"
     more_pages: bool = True  # flatbed: SCAN again within next_page_window adds a page
     jpeg_quality: int = 75
+    ocr: bool = False  # make the finished PDF searchable in the background ([scanner.ocr])
     options: dict[str, str] = field(default_factory=lambda: types.MappingProxyType({}))
 
     def problems(self) -> list[str]:
@@ -119,6 +121,30 @@ class WebConfig:
 
 
 @dataclass(frozen=True)
+class OcrConfig:
+    """Searchable scans (presets with ocr = true): how ocrmypdf runs on the Pi."""
+
+    language: str = "vie"  # Tesseract languages, e.g. "vie" or "vie+eng"
+    deskew: bool = True
+    timeout: Seconds = Seconds(600)  # one scan; past it the original stays as it is
+    queue_limit: int = 4  # scans waiting for OCR; more are left image-only
+    nice: int = 19  # CPU priority of ocrmypdf and Tesseract (19 = lowest)
+
+    def problems(self) -> list[str]:
+        out = []
+        if not OCR_LANGUAGE.match(self.language):
+            out.append(f"language: {self.language!r} is not Tesseract languages such as "
+                       f"\"vie\" or \"vie+eng\"")
+        if not 10 <= self.timeout <= 3600:
+            out.append("timeout: must be between 10s and 1h")
+        if not 1 <= self.queue_limit <= 20:
+            out.append("queue_limit: must be between 1 and 20")
+        if not 0 <= self.nice <= 19:
+            out.append("nice: must be between 0 and 19")
+        return out
+
+
+@dataclass(frozen=True)
 class ScannerConfig:
     enabled: bool = False
     device: DeviceMatch = field(default_factory=DeviceMatch)
@@ -134,6 +160,7 @@ class ScannerConfig:
     fault_display: Seconds = Seconds(120)
     rescan_interval: Seconds = Seconds(5)
     web: WebConfig = field(default_factory=WebConfig)
+    ocr: OcrConfig = field(default_factory=OcrConfig)
 
     @property
     def all_presets(self) -> Mapping[str, Preset]:

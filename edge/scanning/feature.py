@@ -18,7 +18,7 @@ from common.checks import CheckLine, check_line
 
 from ..feature import (ButtonPress, CommandOutcome, CopyRequest, Emit, Feature,
                        FeatureContext, Indicator, Now)
-from . import core, pdf, retention
+from . import core, ocr, pdf, retention
 from .caps import plan_all, plan_preset
 from .config import ScannerConfig
 from .core import Build, Cancel, PdfBuilt, Release, ScanFinished, StartScan
@@ -37,7 +37,8 @@ STUCK_AFTER = 15 * 60.0
 class ScanFeature(Feature):
     name = "scanning"
     commands = frozenset({"scan_cancel", "scan_status"})
-    items = (DeviceReady, DeviceMissing, ScanFinished, PdfBuilt, PickupSpent, PickupMissed)
+    items = (DeviceReady, DeviceMissing, ScanFinished, PdfBuilt, PickupSpent, PickupMissed,
+             ocr.OcrDone)
 
     def __init__(self, cfg: ScannerConfig, ctx: FeatureContext, *,
                  timezone: str = "Asia/Ho_Chi_Minh", language: str = "vi",
@@ -55,6 +56,7 @@ class ScanFeature(Feature):
         self.copies_dir = state_dir / "scan-copies"
         self.thumbs_dir = state_dir / "scan-thumbs"
         self.scanner = SaneScanner(self.cfg.device, ctx.post)
+        self.ocr = ocr.OcrWorker(self.cfg.ocr, ctx.post)  # searchable scans, after delivery
         self.state = core.ScanState()
         self.plans: dict = {}
         self.problems: list[str] = []
@@ -75,6 +77,7 @@ class ScanFeature(Feature):
             except OSError as exc:
                 log.error("scan folder %s unusable: %s", path, exc.strerror or exc)
         shutil.rmtree(self.work_dir, ignore_errors=True)  # page images of a crashed run
+        ocr.remove_leftovers(self.output_dir)  # an OCR cut short: its original is intact
         self.work_dir.mkdir(parents=True, exist_ok=True)
         self.store = JobStore(Path(self.ctx.state_dir) / "scan-queue.sqlite3")
         self.sweep(time.time())
@@ -88,6 +91,8 @@ class ScanFeature(Feature):
             log.info("scan queue restored: %d job(s) waiting", len(self.state.queue))
         self._sync()
         self.scanner.start()
+        if any(p.ocr for p in self.cfg.all_presets.values()):
+            self.ocr.start()
         if self.cfg.web.enabled:
             from .web import ScanPage
             pin = os.environ.get(PIN_ENV) or self.cfg.web.pin
@@ -105,6 +110,7 @@ class ScanFeature(Feature):
 
     def stop(self) -> None:
         self.scanner.stop()
+        self.ocr.stop()
         if self.web is not None:
             self.web.stop()
         if self.store is not None:
@@ -139,6 +145,8 @@ class ScanFeature(Feature):
             self.store.spend(item.name)
         elif isinstance(item, PickupMissed):
             self.store.charge_wrong()
+        elif isinstance(item, ocr.OcrDone):
+            ocr.finish(item, self.ctx.emit)
         else:
             return False
         return True
@@ -213,6 +221,8 @@ class ScanFeature(Feature):
         lines.append(check_line("scanner.output", writable, ("check.scanner.output.writable",
                                                              "check.scanner.output.unwritable"),
                                 "check.scanner.output.fix", folder=self.output_dir))
+        if any(p.ocr for p in self.cfg.all_presets.values()):
+            lines.append(ocr.check_line_for(self.cfg.ocr))
         return lines
 
     # ----- applying actions --------------------------------------------------------------
@@ -278,6 +288,8 @@ class ScanFeature(Feature):
                 self.ctx.post(CopyRequest(str(dest), pages, job.id))
             else:
                 self._give_code(dest.name)
+                if self.cfg.all_presets[job.preset].ocr:  # after "scan ready", never before
+                    ocr.order(self.ocr, self.ctx.emit, job.preset, dest, pages)
         elif dest is not None:  # a dropped job leaves nothing behind
             dest.unlink(missing_ok=True)
             if thumb is not None:
