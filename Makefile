@@ -7,12 +7,15 @@ VPY := $(VENV)/bin/python
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
 # Debian 12 / Raspberry Pi OS bookworm packages the agent, the tests and the demo need
-# (python3-cups and python3-sane: the installer test installs the edge the way a Pi does).
+# (python3-cups and python3-sane: the installer test installs the edge the way a Pi does;
+# prometheus, with promtool: a test scrapes central with a real Prometheus, and the shipped
+# alert rules are checked and unit-tested with promtool).
 APT_PACKAGES := cups cups-client cups-ipp-utils cups-filters libcups2-dev \
 	sane-utils libsane1 libsane-dev mosquitto mosquitto-clients \
 	python3 python3-venv python3-dev build-essential pkg-config \
 	python3-cups python3-sane \
-	avahi-daemon dbus systemd chromium chromium-driver
+	avahi-daemon dbus systemd chromium chromium-driver \
+	prometheus
 
 .PHONY: setup system-packages venv demo test test-pure bench clean
 

@@ -35,7 +35,7 @@ MOSQUITTO_CONF="$ROOT/etc/mosquitto/conf.d"
 MOSQUITTO_ETC="$ROOT/etc/mosquitto"
 
 # Central's Python needs come from PyPI as plain Python or wheels (paho-mqtt, waitress,
-# Jinja2): no compiler, no headers.
+# Jinja2, and the central extra's prometheus_client): no compiler, no headers.
 CENTRAL_APT=(python3 python3-venv sqlite3 mosquitto mosquitto-clients openssl)
 EDGE_APT=(cups cups-client cups-filters cups-ipp-utils sane-utils libsane1 python3 python3-venv)
 # Debian's builds of the edge extra's libraries (pyproject.toml, culturehouse[edge]). The venv
@@ -280,7 +280,7 @@ install_central() {
     install_packages "${CENTRAL_APT[@]}"
     ensure_user
     make_venv
-    pip_install "$SRC"
+    pip_install "$SRC[central]"
     link_command culturehouse-central
     local template="$SRC/config/central.example.toml"
     if [ ! -f "$template" ]; then

@@ -22,7 +22,7 @@ from common.httpserve import ServeLimits, WsgiServer, read_body, request_headers
 
 from protocol.vocabulary import COMMANDS, command_args_problems
 
-from . import i18n, pages, queries, reports
+from . import exporter, i18n, pages, queries, reports
 from .alerts import CENTRAL
 from .access import Access, HttpError, Request
 from .queries import BadRequest
@@ -55,6 +55,8 @@ class Web:
     def __init__(self, store, cfg, deps: Deps):
         self.store, self.cfg, self.deps = store, cfg, deps
         self.known = {h: e.name for h, e in cfg.houses.items()}
+        self.places = {h: e.place() for h, e in cfg.houses.items()}
+        self.registry = exporter.registry_for(self._snapshot)
         self.access = Access(cfg)
         self.cache_s = 1.0  # /api/houses answers are shared this long (dropped on any action)
         self._cache: dict[bool, tuple[float, tuple]] = {}
@@ -315,8 +317,14 @@ class Web:
         return reply(answer)
 
     def metrics(self, req):
-        text = pages.prometheus(self._cards(), self.deps.alerts())
-        return HTTPStatus.OK, "text/plain; version=0.0.4; charset=utf-8", text.encode()
+        """Prometheus's view (central/exporter.py), in the format its Accept header asks for."""
+        body, content_type = exporter.exposition(self.registry, req.headers.get("Accept"))
+        return HTTPStatus.OK, content_type, body
+
+    def _snapshot(self) -> exporter.Snapshot:
+        """One scrape's values, read on the scraping request's own connection."""
+        return exporter.Snapshot(self._cards(), self.deps.alerts(), self.places, self.known,
+                                 self.deps.health())
 
     def api_help_ack(self, req):
         house = req.params["house"]

@@ -269,12 +269,16 @@ def test_metrics_are_in_prometheus_text_format(client, houses):
     house.telemetry({"sys.load1": 0.5, "print.jobs.total": 12, "print.state": "idle"})
     client.login("viewer")
     stored(client, "house-01", lambda h: h["metrics"].get("sys.load1") == 0.5, "telemetry")
-    text = client.get("/metrics").body.decode()
-    assert 'culturehouse_sys_load1{house="house-01"} 0.5' in text
+    reply = client.get("/metrics")
+    assert reply.headers["Content-Type"].startswith("text/plain; version=0.0.4")
+    text = reply.body.decode()
+    at = 'commune="",district="",house="house-01",province=""'  # not placed in the config
+    assert f"culturehouse_sys_load1{{{at}}} 0.5" in text
     assert "# HELP culturehouse_sys_load1 load average over one minute" in text
     assert "# TYPE culturehouse_print_jobs_total counter" in text
-    assert 'culturehouse_print_state{house="house-01",state="idle"} 1' in text
-    assert 'culturehouse_house_online{house="house-01"} 1' in text
+    assert f"culturehouse_print_jobs_total{{{at}}} 12.0" in text
+    assert f'culturehouse_print_state{{{at},state="idle"}} 1.0' in text
+    assert f"culturehouse_house_online{{{at}}} 1.0" in text
 
 
 def test_unknown_keys_in_the_json_body_of_a_command_are_refused(client, houses):
