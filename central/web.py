@@ -22,7 +22,7 @@ from common.httpserve import ServeLimits, WsgiServer, read_body, request_headers
 
 from protocol.vocabulary import COMMANDS, command_args_problems
 
-from . import exporter, i18n, pages, queries, reports
+from . import exporter, i18n, pages, queries, regions, reports
 from .alerts import CENTRAL
 from .access import Access, HttpError, Request
 from .queries import BadRequest
@@ -31,7 +31,8 @@ from .store import connect
 log = logging.getLogger(__name__)
 MAX_BODY = 64 * 1024
 STATIC = {"app.js": "text/javascript; charset=utf-8", "style.css": "text/css; charset=utf-8",
-          "house.js": "text/javascript; charset=utf-8"}
+          "house.js": "text/javascript; charset=utf-8",
+          "regions.js": "text/javascript; charset=utf-8"}
 HELP_ACK = COMMANDS["help_ack"].name
 
 
@@ -59,7 +60,7 @@ class Web:
         self.registry = exporter.registry_for(self._snapshot)
         self.access = Access(cfg)
         self.cache_s = 1.0  # /api/houses answers are shared this long (dropped on any action)
-        self._cache: dict[bool, tuple[float, tuple]] = {}
+        self._cache: dict[tuple, tuple[float, tuple]] = {}
         self.sessions = self.access.sessions
         self._pool: queue.SimpleQueue = queue.SimpleQueue()
         self._local = threading.local()
@@ -252,21 +253,31 @@ class Web:
         return reply({"user": s.user, "role": s.role, "csrf": s.csrf, "lang": req.lang})
 
     def _cards(self, only: str | None = None, with_metrics: bool = True):
-        return queries.house_cards(self._db(), int(time.time() * 1000), self.known,
-                                   self.cfg.web.heartbeat_stale, self.deps.alerts(), only,
-                                   with_metrics)
+        cards = queries.house_cards(self._db(), int(time.time() * 1000), self.known,
+                                    self.cfg.web.heartbeat_stale, self.deps.alerts(), only,
+                                    with_metrics)
+        for card in cards:
+            card["place"] = regions.place_of(self.places, card["house"])
+        return cards
 
     def api_houses(self, req):
+        try:  # checked against the config, so the cache below has a bounded number of keys
+            chosen = regions.place_filter({lv: req.arg(lv) for lv in regions.LEVELS}, self.places)
+        except regions.UnknownPlace as exc:
+            raise BadRequest(str(exc)) from None
         # Every open page polls this: one answer serves all staff for `cache_s` seconds.
-        key = req.arg("metrics") == "1"
+        key = (req.arg("metrics") == "1", tuple(sorted(chosen.items())))
         cached = self._cache.get(key)
         if cached and time.monotonic() - cached[0] < self.cache_s:
             return cached[1]
         # The page does not need every raw metric: leaving them out saves encoding time.
-        answer = reply({"now": int(time.time() * 1000), "houses": self._cards(with_metrics=key),
+        cards = [c for c in self._cards(with_metrics=key[0]) if regions.matches(c["place"], chosen)]
+        answer = reply({"now": int(time.time() * 1000), "houses": cards,
                         # Alerts about central itself (ingest stalled) belong to no house card.
                         "central_alerts": [a for a in self.deps.alerts()
-                                           if a["house"] == CENTRAL]})
+                                           if a["house"] == CENTRAL],
+                        "filter": chosen, "regions": regions.totals(cards),
+                        "places": regions.known_places(self.places)})
         self._cache[key] = (time.monotonic(), answer)
         return answer
 
