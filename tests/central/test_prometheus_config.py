@@ -60,3 +60,8 @@ def test_the_grafana_dashboard_filters_by_region():
 def test_a_wrong_name_in_a_query_would_be_found():
     assert names_in(['sum(culturehouse_pages_printed_total{house="x"})']) - exposed_names() == {
         "culturehouse_pages_printed_total"}
+
+
+def test_the_prometheus_page_names_every_series_the_exporter_writes():
+    page = (RULES.parents[2] / "docs" / "prometheus.md").read_text()
+    assert sorted(n for n in exposed_names() if f"`{n}" not in page) == []
