@@ -5,7 +5,7 @@ families; `FleetCollector` takes a fresh snapshot on every scrape; `exposition` 
 the format the scraper asked for (OpenMetrics or the text format 0.0.4). Every label value
 is bounded: house ids central knows, the configured places, and words declared here, in the
 vocabulary (protocol/words.py) or in the catalogue.
-Pure: standard library, prometheus_client, protocol and central.i18n only.
+Pure: standard library, prometheus_client, protocol and central (alerts, config, i18n) only.
 """
 from __future__ import annotations
 
@@ -21,10 +21,10 @@ from prometheus_client.registry import CollectorRegistry
 from protocol.vocabulary import METRICS, MetricSpec
 
 from . import i18n
-from .alerts import CENTRAL, KINDS
+from .alerts import KINDS
+from .config import PLACE_LEVELS
 
 PREFIX = "culturehouse_"
-PLACE_LEVELS = ("province", "district", "commune")  # as central/config.py HouseEntry.place()
 LABELS = ("house",) + PLACE_LEVELS
 # The vocabulary's unit -> (Prometheus base unit, factor to it, wire suffix the name drops).
 UNITS = {"": ("", 1, ""), "seconds": ("seconds", 1, "_s"), "celsius": ("celsius", 1, "_c"),

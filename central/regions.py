@@ -1,10 +1,11 @@
 """Houses by administrative place (central/config.py HouseEntry.place()): the overview's
 filter by province, district and commune, and its totals per region.
-Pure: standard library only.
+Pure: standard library and central.config only.
 """
 from __future__ import annotations
 
-LEVELS = ("province", "district", "commune")  # largest first, as in HouseEntry.place()
+from .config import PLACE_LEVELS as LEVELS  # largest first, as HouseEntry.place() gives them
+
 NOWHERE = dict.fromkeys(LEVELS, "")  # a house not placed in the config
 TODAY_KEYS = ("pages", "print_jobs", "scans", "copies", "users")
 

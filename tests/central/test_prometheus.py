@@ -3,7 +3,6 @@ over a real mosquitto, with the shipped alert rules, and answers through its HTT
 from __future__ import annotations
 
 import threading
-import time
 
 import pytest
 
