@@ -1,6 +1,7 @@
 """The JSON API, login, roles and CSRF against a running central fed by a real broker."""
 from __future__ import annotations
 
+import gzip
 import json
 import queue
 
@@ -279,6 +280,18 @@ def test_metrics_are_in_prometheus_text_format(client, houses):
     assert f"culturehouse_print_jobs_total{{{at}}} 12.0" in text
     assert f'culturehouse_print_state{{{at},state="idle"}} 1.0' in text
     assert f"culturehouse_house_online{{{at}}} 1.0" in text
+
+
+def test_metrics_are_compressed_for_a_scraper_that_accepts_gzip(client, houses):
+    houses("house-01").online()
+    client.login("viewer")
+    stored(client, "house-01", lambda h: h["online"], "house online")
+    reply = client.get("/metrics", **{"Accept-Encoding": "gzip",
+                                      "Accept": "application/openmetrics-text;version=1.0.0"})
+    assert reply.headers["Content-Encoding"] == "gzip"
+    assert reply.headers["Content-Type"].startswith("application/openmetrics-text")
+    text = gzip.decompress(reply.body).decode()
+    assert 'culturehouse_house_online{' in text and text.endswith("# EOF\n")
 
 
 def test_unknown_keys_in_the_json_body_of_a_command_are_refused(client, houses):
