@@ -22,6 +22,7 @@ from prometheus_client.parser import text_string_to_metric_families
 import protocol
 from central import alerts, exporter, pages
 from central import config as central_config
+from central.config import MAX_PLACE  # a configured name's limit too
 from central.app import Central
 from central.store import connect
 from harness.edgeproc import write_central_config
@@ -100,7 +101,7 @@ def hostile_house(draw) -> dict:
     """One house's messages (status, telemetry, events; their texts, numbers and clocks)
     and its configured name; its printer always needs attention (a long alert text)."""
     reasons = draw(st.lists(WORDS, min_size=8, max_size=32))
-    return {"name": draw(texts()), "version": draw(texts(MAX_NAME)),
+    return {"name": draw(texts(MAX_PLACE)), "version": draw(texts(MAX_NAME)),
             "boot": draw(texts(MAX_NAME).filter(bool)), "reason": draw(texts(MAX_NAME)),
             "metrics": {**draw(KNOWN_METRICS), **draw(UNKNOWN_METRICS),
                         "print.state": "stopped", "print.reasons": reasons},
