@@ -40,11 +40,14 @@ def matches(place: dict[str, str], chosen: dict[str, str]) -> bool:
 
 def totals(cards: list[dict]) -> list[dict]:
     """Figures per region at each level (a province, each of its districts, each of their
-    communes): houses, online, HELP waiting and today's figures, from cards with `place`."""
+    communes): houses, online, HELP waiting and today's figures, from cards with `place`.
+    Houses not placed count under the province ""; an empty district or commune is no row."""
     regions: dict[tuple, dict] = {}
     for card in cards:
         place = card.get("place") or NOWHERE
         for depth, level in enumerate(LEVELS, 1):
+            if depth > 1 and not place[level]:
+                continue  # no district (communes under the province since 2025) or no commune
             key = tuple(place[lv] for lv in LEVELS[:depth])
             region = regions.get(key)
             if region is None:

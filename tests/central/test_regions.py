@@ -15,6 +15,7 @@ TIEN_LU = {"province": "Hưng Yên", "district": "Tiên Lữ", "commune": "Xã T
 THIEN_PHIEN = {"province": "Hưng Yên", "district": "Tiên Lữ", "commune": "Xã Thiện Phiến"}
 BA_VI = {"province": "Hà Nội", "district": "Ba Vì", "commune": "Xã Tản Lĩnh"}
 PLACES = {"house-01": TIEN_LU, "house-02": THIEN_PHIEN, "house-03": BA_VI, "house-04": {}}
+TWO_LEVELS = {"province": "Hà Nội", "district": "", "commune": "Xã Minh Châu"}  # since 2025
 
 
 def card(house: str, online=True, pages=0, help_=0) -> dict:
@@ -49,7 +50,13 @@ def test_totals_add_up_per_province_district_and_commune():
     assert by[("district", "Tiên Lữ")]["today"]["pages"] == 12
     assert by[("commune", "Xã Thiện Phiến")]["today"]["pages"] == 7
     assert by[("province", "")]["houses"] == 1  # house-04: not placed
-    assert [r["level"] for r in got[:3]] == ["province", "district", "commune"]  # a tree
+    assert [r["level"] for r in got[1:4]] == ["province", "district", "commune"]  # a tree
+
+
+def test_a_place_without_a_district_has_its_communes_under_the_province():
+    got = regions.totals([dict(card("house-05"), place=TWO_LEVELS), card("house-04")])
+    assert [(r["level"], r[r["level"]]) for r in got] == [
+        ("province", ""), ("province", "Hà Nội"), ("commune", "Xã Minh Châu")]
 
 
 def test_the_filter_offers_each_configured_place_once():
