@@ -110,8 +110,7 @@ def families(snap: Snapshot) -> list[Metric]:
         _family(out, spec)
     for card in snap.cards:
         house = card["house"]
-        place = snap.places.get(house) or {}
-        labels = [house] + [place.get(level, "") for level in PLACE_LEVELS]
+        labels = _labels(snap, house)
         online.add_metric(labels, 1 if card["online"] else 0)
         if card.get("last_seen"):
             seen.add_metric(labels, card["last_seen"] / 1000)
@@ -127,11 +126,15 @@ def families(snap: Snapshot) -> list[Metric]:
                      "raised (docs/dashboard.md)", LABELS + ("kind",))
     for a in snap.alerts:
         if a["kind"] in KINDS:
-            place = snap.places.get(a["house"]) or {}
-            raised.add_metric([a["house"]] + [place.get(level, "") for level in PLACE_LEVELS]
-                              + [a["kind"]], 1)
+            raised.add_metric(_labels(snap, a["house"]) + [a["kind"]], 1)
     _central(out, snap.health)
     return list(out.made.values())
+
+
+def _labels(snap: Snapshot, house: str) -> list[str]:
+    """The values of LABELS for one house: its id and its configured place ("" unplaced)."""
+    place = snap.places.get(house) or {}
+    return [house] + [place.get(level, "") for level in PLACE_LEVELS]
 
 
 def _family(out: _Families, spec: MetricSpec) -> Metric:
