@@ -10,14 +10,16 @@ SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 # (python3-cups and python3-sane: the installer test installs the edge the way a Pi does;
 # fonts-dejavu-core: the font central's PDF report embeds for Vietnamese; poppler-utils:
 # pdftotext and pdftoppm, with which the tests read and rasterise that PDF;
-# nats-server: the clustered broker of the scale-out tests).
+# nats-server: the clustered broker of the scale-out tests;
+# prometheus, with promtool: a test scrapes central with a real Prometheus, and the shipped
+# alert rules are checked and unit-tested with promtool).
 APT_PACKAGES := cups cups-client cups-ipp-utils cups-filters libcups2-dev \
 	sane-utils libsane1 libsane-dev mosquitto mosquitto-clients \
 	python3 python3-venv python3-dev build-essential pkg-config \
 	python3-cups python3-sane \
 	fonts-dejavu-core poppler-utils \
 	avahi-daemon dbus systemd chromium chromium-driver \
-	nats-server
+	nats-server prometheus
 
 .PHONY: setup system-packages venv demo test test-pure bench clean
 

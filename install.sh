@@ -35,9 +35,10 @@ MOSQUITTO_CONF="$ROOT/etc/mosquitto/conf.d"
 MOSQUITTO_ETC="$ROOT/etc/mosquitto"
 
 # Central's Python needs come from PyPI as plain Python or wheels (paho-mqtt, waitress,
-# Jinja2; the central extra's openpyxl and reportlab): no compiler, no headers. Its monthly
-# PDF report embeds DejaVu Sans (fonts-dejavu-core) for the Vietnamese letters; the venv sees
-# Debian's Pillow (python3-pil, which reportlab needs) so pip never builds it.
+# Jinja2; the central extra's openpyxl, reportlab and prometheus_client): no compiler, no
+# headers. Its monthly PDF report embeds DejaVu Sans (fonts-dejavu-core) for the Vietnamese
+# letters; the venv sees Debian's Pillow (python3-pil, which reportlab needs) so pip never
+# builds it.
 CENTRAL_APT=(python3 python3-venv sqlite3 mosquitto mosquitto-clients openssl fonts-dejavu-core
              python3-pil)
 EDGE_APT=(cups cups-client cups-filters cups-ipp-utils sane-utils libsane1 python3 python3-venv)

@@ -1,5 +1,5 @@
 """HTML made on the server from Jinja2 templates (central/templates/, escaped by default):
-the login form, the overview's shell, the house page with its SVG charts; and /metrics.
+the login form, the overview's shell, the house page with its SVG charts.
 
 Whatever a house sent reaches a page only through the templates' escaping; the overview
 itself is filled by static/app.js from the JSON API (as text, never as HTML).
@@ -8,13 +8,11 @@ Pure but for reading the store: standard library, jinja2, protocol and central o
 from __future__ import annotations
 
 import math
-import re
 from dataclasses import dataclass
 from functools import partial
 
 from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescape
 
-from protocol.vocabulary import METRICS
 
 from . import i18n, queries, sentences
 from .rollups import COPY_JOBS, PRINT_PAGES, SCAN_JOBS, WIFI_PEAK, stored_timezone
@@ -223,60 +221,3 @@ def house_page(lang: str, view: dict, fragment: bool = False) -> bytes:
     return _render("house.html", lang, view=view, title=view["name"], script="house.js",
                    demo=view["demo"])
 
-
-# ----- /metrics -------------------------------------------------------------------------
-
-def _prom_name(metric: str) -> str:
-    return "culturehouse_" + re.sub(r"[^a-zA-Z0-9_]", "_", metric)
-
-
-def _label(value: str) -> str:
-    return value.replace("\\", "\\\\").replace('"', '\\"').replace("\n", "\\n")
-
-
-def _help(text: str) -> str:
-    return text.replace("\\", "\\\\").replace("\n", "\\n")
-
-
-def _sample(value) -> str:
-    """A sample value exactly (Prometheus reads Go floats: 12, 0.5, 9007199254740991)."""
-    return str(value) if isinstance(value, int) else repr(float(value))
-
-
-def prometheus(cards: list[dict], alerts: list[dict]) -> str:
-    """Current values of the metrics the vocabulary declares, in the Prometheus text
-    exposition format (what a house sends beyond them is not exported); one sample per
-    series, whatever a house repeats."""
-    series: dict[str, dict[str, str]] = {}  # name -> {labels: sample}
-    meta: dict[str, tuple[str, str]] = {}  # name -> (type, help)
-
-    def add(name: str, labels: dict, value, kind: str = "gauge", text: str = "") -> None:
-        body = ",".join(f'{k}="{_label(str(v))}"' for k, v in labels.items())
-        series.setdefault(name, {})[body] = _sample(value)
-        meta[name] = (kind, text)
-
-    for c in cards:
-        h = {"house": c["house"]}
-        add("culturehouse_house_online", h, 1 if c["online"] else 0)
-        add("culturehouse_help_open", h, len(c["help"]))
-        for metric, value in sorted(c["metrics"].items()):
-            spec = METRICS.get(metric)
-            if spec is None:
-                continue
-            if spec.value.type in ("int", "number"):
-                add(_prom_name(metric), h, value, spec.kind, spec.text)
-            elif spec.value.type == "keywords":
-                for r in value:
-                    add(_prom_name(metric[:-1]), {**h, "reason": r}, 1, text=spec.text)
-            elif isinstance(value, str):
-                add(_prom_name(metric), {**h, "state": value}, 1, text=spec.text)
-    for a in alerts:
-        add("culturehouse_alert", {"house": a["house"], "kind": a["kind"]}, 1)
-    out = []
-    for name in sorted(series):
-        kind, text = meta[name]
-        if text:
-            out.append(f"# HELP {name} {_help(text)}")
-        out.append(f"# TYPE {name} {kind}")
-        out.extend(f"{name}{{{labels}}} {value}" for labels, value in series[name].items())
-    return "\n".join(out) + "\n"

@@ -5,6 +5,7 @@ is checked before the handler runs. Any error becomes a clear 4xx JSON answer.
 """
 from __future__ import annotations
 
+import gzip
 import json
 import logging
 import queue
@@ -22,7 +23,7 @@ from common.httpserve import ServeLimits, WsgiServer, read_body, request_headers
 
 from protocol.vocabulary import COMMANDS, command_args_problems
 
-from . import i18n, pages, queries, reports, sentences
+from . import exporter, i18n, pages, queries, regions, reports, sentences
 from .alerts import CENTRAL
 from .fleet import fleet_summary
 from .access import Access, HttpError, Request
@@ -33,7 +34,8 @@ log = logging.getLogger(__name__)
 MAX_BODY = 64 * 1024
 STATIC = {"app.js": "text/javascript; charset=utf-8", "style.css": "text/css; charset=utf-8",
           "house.js": "text/javascript; charset=utf-8",
-          "words.js": "text/javascript; charset=utf-8"}
+          "words.js": "text/javascript; charset=utf-8",
+          "regions.js": "text/javascript; charset=utf-8"}
 HELP_ACK = COMMANDS["help_ack"].name
 
 
@@ -57,9 +59,11 @@ class Web:
     def __init__(self, store, cfg, deps: Deps):
         self.store, self.cfg, self.deps = store, cfg, deps
         self.known = {h: e.name for h, e in cfg.houses.items()}
+        self.places = {h: e.place() for h, e in cfg.houses.items()}
+        self.registry = exporter.registry_for(self._snapshot)
         self.access = Access(cfg)
         self.cache_s = 1.0  # /api/houses answers are shared this long (dropped on any action)
-        self._cache: dict[bool, tuple[float, tuple]] = {}
+        self._cache: dict[tuple, tuple[float, tuple]] = {}
         self.sessions = self.access.sessions
         self._pool: queue.SimpleQueue = queue.SimpleQueue()
         self._local = threading.local()
@@ -254,25 +258,36 @@ class Web:
         return reply({"user": s.user, "role": s.role, "csrf": s.csrf, "lang": req.lang})
 
     def _cards(self, only: str | None = None, with_metrics: bool = True):
-        return queries.house_cards(self._db(), int(time.time() * 1000), self.known,
-                                   self.cfg.web.heartbeat_stale, self.deps.alerts(), only,
-                                   with_metrics)
+        cards = queries.house_cards(self._db(), int(time.time() * 1000), self.known,
+                                    self.cfg.web.heartbeat_stale, self.deps.alerts(), only,
+                                    with_metrics)
+        for card in cards:
+            card["place"] = regions.place_of(self.places, card["house"])
+        return cards
 
     def api_houses(self, req):
+        try:  # checked against the config, so the cache below has a bounded number of keys
+            chosen = regions.place_filter({lv: req.arg(lv) for lv in regions.LEVELS}, self.places)
+        except regions.UnknownPlace as exc:
+            raise BadRequest(str(exc)) from None
         # Every open page polls this: one answer serves all staff for `cache_s` seconds.
-        key = req.arg("metrics") == "1"
+        key = (req.arg("metrics") == "1", tuple(sorted(chosen.items())))
         cached = self._cache.get(key)
         if cached and time.monotonic() - cached[0] < self.cache_s:
             return cached[1]
         # The page does not need every raw metric: leaving them out saves encoding time.
-        now, cards = int(time.time() * 1000), self._cards(with_metrics=key)
+        now = int(time.time() * 1000)
+        cards = [c for c in self._cards(with_metrics=key[0]) if regions.matches(c["place"], chosen)]
         tz_name = queries.stored_timezone(self._db())
         answer = reply({"now": now, "houses": cards,
                         # Alerts about central itself (ingest stalled) belong to no house card.
                         "central_alerts": [a for a in self.deps.alerts()
                                            if a["house"] == CENTRAL],
+                        # The summary follows the filter: it totals the houses shown.
                         "summary": fleet_summary(cards),
-                        "zone": {"name": tz_name, "offset": sentences.utc_offset(tz_name, now)}})
+                        "zone": {"name": tz_name, "offset": sentences.utc_offset(tz_name, now)},
+                        "filter": chosen, "regions": regions.totals(cards),
+                        "places": regions.known_places(self.places)})
         self._cache[key] = (time.monotonic(), answer)
         return answer
 
@@ -333,8 +348,17 @@ class Web:
         return reply(answer)
 
     def metrics(self, req):
-        text = pages.prometheus(self._cards(), self.deps.alerts())
-        return HTTPStatus.OK, "text/plain; version=0.0.4; charset=utf-8", text.encode()
+        """Prometheus's view (central/exporter.py), in the format its Accept header asks for."""
+        body, content_type = exporter.exposition(self.registry, req.headers.get("Accept"))
+        if "gzip" in (req.headers.get("Accept-Encoding") or ""):  # Prometheus asks: ~35x smaller
+            return (HTTPStatus.OK, content_type, gzip.compress(body, 6),
+                    {"Content-Encoding": "gzip", "Vary": "Accept-Encoding"})
+        return HTTPStatus.OK, content_type, body
+
+    def _snapshot(self) -> exporter.Snapshot:
+        """One scrape's values, read on the scraping request's own connection."""
+        return exporter.Snapshot(self._cards(), self.deps.alerts(), self.places, self.known,
+                                 self.deps.health())
 
     def api_help_ack(self, req):
         house = req.params["house"]

@@ -44,15 +44,24 @@ def edge_sections(house: str, queue: str, workdir: Path, scan_port: int) -> dict
     }
 
 
+# The demo fleet's places (central's [houses.ID] tables): one province, two communes under a
+# district and one directly under the province (the two-level system since 2025).
+DEMO_PLACES = [{"province": "Hưng Yên", "district": "Tiên Lữ", "commune": "Xã Tiên Lữ"},
+               {"province": "Hưng Yên", "district": "Tiên Lữ", "commune": "Xã Thiện Phiến"},
+               {"province": "Hưng Yên", "district": "", "commune": "Xã Hoàng Hoa Thám"}]
+
+
 def fleet_names() -> dict:
-    """House names from the example fleet configs (config/houses/), for the dashboard."""
+    """House names from the example fleet configs (config/houses/), and a demo place each,
+    for the dashboard."""
     import tomllib
     fleet = Path(__file__).resolve().parents[1] / "config" / "houses"
     names = {}
-    for house in HOUSES:
+    for i, house in enumerate(HOUSES):
         path = fleet / f"{house}.toml"
         if path.exists():
-            names[house] = {"name": tomllib.loads(path.read_text())["house"].get("name", "")}
+            names[house] = {"name": tomllib.loads(path.read_text())["house"].get("name", ""),
+                            **DEMO_PLACES[i % len(DEMO_PLACES)]}
     return names
 
 

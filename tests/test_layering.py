@@ -14,8 +14,10 @@ REPO = Path(__file__).resolve().parent.parent
 ALLOWED = {
     "protocol": set(),
     "common": {"protocol", "paho", "waitress"},
-    # jinja2: the pages' templates; openpyxl, reportlab: the monthly report's XLSX and PDF
-    "central": {"protocol", "common", "paho", "jinja2", "openpyxl", "reportlab"},
+    # jinja2: the pages' templates; the central extra: openpyxl, reportlab (the monthly
+    # report's XLSX and PDF) and prometheus_client (/metrics)
+    "central": {"protocol", "common", "paho", "jinja2", "openpyxl", "reportlab",
+                "prometheus_client"},
 }
 
 

@@ -87,7 +87,7 @@
     return r.json();
   }
   async function refresh() {
-    try { last = await getJson("/api/houses"); render(); } catch (e) { /* keep the last picture */ }
+    try { last = await getJson("/api/houses" + location.search); render(); } catch (e) { /* keep the last picture */ }
   }
   async function post(url, body) {
     return fetch(url, {method: "POST", credentials: "same-origin",

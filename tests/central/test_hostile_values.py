@@ -8,7 +8,6 @@ import io
 import itertools
 import json
 import queue
-import re
 import threading
 import time
 from contextlib import contextmanager
@@ -18,10 +17,12 @@ import paho.mqtt.client as mqtt
 import pytest
 from hypothesis import HealthCheck, Phase, example, given, settings
 from hypothesis import strategies as st
+from prometheus_client.parser import text_string_to_metric_families
 
 import protocol
-from central import alerts, pages
+from central import alerts, exporter, pages
 from central import config as central_config
+from central.config import MAX_PLACE  # a configured name's limit too
 from central.app import Central
 from central.store import connect
 from harness.edgeproc import write_central_config
@@ -100,7 +101,7 @@ def hostile_house(draw) -> dict:
     """One house's messages (status, telemetry, events; their texts, numbers and clocks)
     and its configured name; its printer always needs attention (a long alert text)."""
     reasons = draw(st.lists(WORDS, min_size=8, max_size=32))
-    return {"name": draw(texts()), "version": draw(texts(MAX_NAME)),
+    return {"name": draw(texts(MAX_PLACE)), "version": draw(texts(MAX_NAME)),
             "boot": draw(texts(MAX_NAME).filter(bool)), "reason": draw(texts(MAX_NAME)),
             "metrics": {**draw(KNOWN_METRICS), **draw(UNKNOWN_METRICS),
                         "print.state": "stopped", "print.reasons": reasons},
@@ -143,20 +144,16 @@ def assert_no_markup_from_houses(html: str) -> str:
     return "".join(page.text)
 
 
-SAMPLE = re.compile(r'([a-z_][a-z0-9_]*)\{((?:[a-z_]+="(?:[^"\\\n]|\\[\\"n])*",?)*)\} (\S+)')
-
-
 def assert_exposition(text: str) -> dict:
-    """Prometheus text format: typed names, one sample per series, float values."""
-    seen, typed = {}, set()
-    for line in text.splitlines():
-        if line.startswith("# TYPE "):
-            typed.add(line.split()[2])
-        elif not line.startswith("# HELP "):
-            name, labels, value = SAMPLE.fullmatch(line).groups()
-            assert name in typed and (name, labels) not in seen, line
-            seen[(name, labels)] = float(value)
-    return seen
+    """Prometheus text format as prometheus_client's parser reads it: one sample per series,
+    float values; {(sample name, house): value}."""
+    seen = {}
+    for family in text_string_to_metric_families(text):
+        for sample in family.samples:
+            key = (sample.name, tuple(sorted(sample.labels.items())))
+            assert key not in seen, key
+            seen[key] = float(sample.value)
+    return {(name, dict(labels).get("house")): v for (name, labels), v in seen.items()}
 
 
 # ----- pure: pages, /metrics and alert texts over generated values --------------------------
@@ -190,9 +187,10 @@ def test_no_text_a_house_sends_becomes_markup_on_its_page(data, sent, lang):
 def test_metrics_exposition_parses_whatever_a_house_sent(data, metrics):
     cards = [card_of(data.draw, "house-01", "", {"wifi.clients": 3}),
              card_of(data.draw, "house-02", "", metrics)]
-    samples = assert_exposition(pages.prometheus(cards, []))
-    assert {labels for name, labels in samples if name == "culturehouse_house_online"} == {
-        'house="house-01"', 'house="house-02"'}
+    registry = exporter.registry_for(lambda: exporter.Snapshot(cards, []))
+    samples = assert_exposition(exporter.exposition(registry, None)[0].decode())
+    assert {house for name, house in samples if name == "culturehouse_house_online"} == {
+        "house-01", "house-02"}
 
 
 @settings(max_examples=100, deadline=None)
@@ -333,8 +331,8 @@ def check_every_view(client: Client, name: str) -> None:
     assert [(h["house"], h["name"]) for h in houses] == [("house-01", GOOD_NAME),
                                                          ("house-02", name)]
     samples = assert_exposition(client.get("/metrics").body.decode())
-    assert {labels for n, labels in samples if n == "culturehouse_house_online"} == {
-        'house="house-01"', 'house="house-02"'}
+    assert {house for n, house in samples if n == "culturehouse_house_online"} == {
+        "house-01", "house-02"}
     rows = list(csv.DictReader(io.StringIO(client.get("/api/report.csv").body.decode())))
     assert {r["house"] for r in rows} == {"house-01", "house-02"}
     assert {r["house"] for r in client.get("/api/report.json").json()["rows"]} == {

@@ -1,6 +1,7 @@
 """The JSON API, login, roles and CSRF against a running central fed by a real broker."""
 from __future__ import annotations
 
+import gzip
 import json
 import queue
 
@@ -269,12 +270,28 @@ def test_metrics_are_in_prometheus_text_format(client, houses):
     house.telemetry({"sys.load1": 0.5, "print.jobs.total": 12, "print.state": "idle"})
     client.login("viewer")
     stored(client, "house-01", lambda h: h["metrics"].get("sys.load1") == 0.5, "telemetry")
-    text = client.get("/metrics").body.decode()
-    assert 'culturehouse_sys_load1{house="house-01"} 0.5' in text
+    reply = client.get("/metrics")
+    assert reply.headers["Content-Type"].startswith("text/plain; version=0.0.4")
+    text = reply.body.decode()
+    at = 'commune="",district="",house="house-01",province=""'  # not placed in the config
+    assert f"culturehouse_sys_load1{{{at}}} 0.5" in text
     assert "# HELP culturehouse_sys_load1 load average over one minute" in text
     assert "# TYPE culturehouse_print_jobs_total counter" in text
-    assert 'culturehouse_print_state{house="house-01",state="idle"} 1' in text
-    assert 'culturehouse_house_online{house="house-01"} 1' in text
+    assert f"culturehouse_print_jobs_total{{{at}}} 12.0" in text
+    assert f'culturehouse_print_state{{{at},state="idle"}} 1.0' in text
+    assert f"culturehouse_house_online{{{at}}} 1.0" in text
+
+
+def test_metrics_are_compressed_for_a_scraper_that_accepts_gzip(client, houses):
+    houses("house-01").online()
+    client.login("viewer")
+    stored(client, "house-01", lambda h: h["online"], "house online")
+    reply = client.get("/metrics", **{"Accept-Encoding": "gzip",
+                                      "Accept": "application/openmetrics-text;version=1.0.0"})
+    assert reply.headers["Content-Encoding"] == "gzip"
+    assert reply.headers["Content-Type"].startswith("application/openmetrics-text")
+    text = gzip.decompress(reply.body).decode()
+    assert 'culturehouse_house_online{' in text and text.endswith("# EOF\n")
 
 
 def test_unknown_keys_in_the_json_body_of_a_command_are_refused(client, houses):

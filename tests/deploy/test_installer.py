@@ -288,10 +288,11 @@ def edge_venv(tmp_path_factory, checkout) -> RealInstall:
 @pytest.mark.timeout(900)
 def test_central_installs_without_a_compiler_and_never_looks_at_the_edge_libraries(central_venv):
     assert "culturehouse" in central_venv.installed
-    # The central extra's report libraries; Pillow (reportlab's) only where Debian's is missing.
+    # The central extra's report libraries and prometheus_client; Pillow (reportlab's) only
+    # where Debian's is missing.
     assert {name.replace("_", "-") for name in central_venv.installed} <= {
         "culturehouse", "paho-mqtt", "waitress", "jinja2", "markupsafe", "openpyxl",
-        "et-xmlfile", "reportlab", "charset-normalizer", "pillow"}
+        "et-xmlfile", "reportlab", "charset-normalizer", "pillow", "prometheus-client"}
     assert [name for name in EDGE_ONLY if name != "pillow" and name in central_venv.pip_log] == []
 
 
