@@ -28,6 +28,7 @@ from .liveness import AgentLock, write_link_state
 from .outbox import Outbox
 from .publisher import Publisher
 from .registry import build_enabled
+from .reporting import Reported, choose_metrics
 from .sysmetrics import read_system_metrics
 
 log = logging.getLogger(__name__)
@@ -56,6 +57,7 @@ class Agent:
         self.lock = AgentLock(state_dir)  # one agent per state directory; `check` sees it
         self.outbox = Outbox(state_dir / "outbox.sqlite", int(cfg.storage.outbox_quota_mb * 2**20))
         self.rows = OutboxWriter(self.outbox, self.boot, SystemClock().read)
+        self.reported: Reported | None = None  # None: the next sample carries every metric
         will = Will(self.topics.status(self.house), self._status_payload(False, "lost"))
         # The client id is the user name, as the shipped broker config enforces anyway.
         client = build_client(cfg.mqtt_username, cfg.mqtt_username, cfg.mqtt.password,
@@ -109,7 +111,12 @@ class Agent:
         metrics["outbox.rows"] = self.outbox.count()
         metrics["mqtt.connected"] = int(self.link.connected)
         metrics["events.rejected.total"] = self.rows.rejected
-        return self.rows.sample(metrics, at)
+        choice = choose_metrics(metrics, self.reported, at.wall, at.mono,
+                                float(self.cfg.telemetry.full_every))
+        seq = self.rows.sample(choice.metrics, at, choice.full)
+        if seq:  # a dropped sample changed nothing central holds
+            self.reported = choice.reported
+        return seq
 
     # ----- main loop -------------------------------------------------------------------------
     def start(self) -> None:
@@ -202,6 +209,7 @@ class Agent:
         self.outbox.commit()  # rows taken so far are backlog; anything newer goes live
         self._announce_online()
         self.publisher.on_link_up(at.mono)
+        self.reported = None  # a full sample first on every connection
 
     def _pump(self, mono: float) -> None:
         try:
