@@ -61,6 +61,24 @@ def record(db, samples: Iterable[Any]) -> None:
                    (json.dumps(read(db, house), ensure_ascii=False), house))
 
 
+def carried_forward(rows: Iterable[tuple[int, Any]], held: Any = None) -> list[list]:
+    """[[ts, value], ...] of a metric at every sample, from (ts, value or None) rows in time
+    order: a sample without it (unchanged) shows the value held, from `held` (its value
+    before the first row) on. Only numbers make a point. Pure."""
+    held = held if _is_number(held) else None
+    out = []
+    for ts, value in rows:
+        if _is_number(value):
+            held = value
+        if held is not None:
+            out.append([ts, held])
+    return out
+
+
+def _is_number(value: Any) -> bool:
+    return isinstance(value, (int, float))
+
+
 def read(db, house: str) -> dict[str, Any]:
     """A house's latest value of each metric it still reports."""
     return {name: json.loads(value) for name, value in db.execute(

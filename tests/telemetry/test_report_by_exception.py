@@ -146,3 +146,22 @@ def test_newest_values_is_the_per_metric_newest_of_a_batch():
     values, fulls, seen = latest.newest_values(msgs)
     assert values == {("h", "a.x"): (9, 2), ("h", "b.y"): (9, 1)}
     assert fulls == {"h": 5} and seen == {"h": 9}
+
+
+def test_a_metric_left_out_of_a_sample_keeps_its_value_in_the_series():
+    rows = [(1, None), (2, 5), (3, None), (4, 7.5), (5, None)]
+    assert latest.carried_forward(rows) == [[2, 5], [3, 5], [4, 7.5], [5, 7.5]]
+    assert latest.carried_forward(rows, held=4) == [[1, 4], [2, 5], [3, 5], [4, 7.5], [5, 7.5]]
+    assert latest.carried_forward([(1, "idle")], held="x") == []
+
+
+def test_the_raw_series_of_a_metric_has_a_point_at_every_sample_from_the_value_held(store):
+    from central.queries import series
+    store.write_batch([telemetry(1, 1_000, {**FULL, "wifi.clients": 3}, full=True),
+                       telemetry(2, 61_000, {"wifi.clients": 4}),
+                       telemetry(3, 121_000, {"sys.load1": 0.7}),
+                       telemetry(4, 181_000, {})])
+    assert series(store.db, "house-01", "wifi.clients", 60_000, 200_000, "raw") == [
+        [61_000, 4], [121_000, 4], [181_000, 4]]
+    assert series(store.db, "house-01", "wifi.clients", 100_000, 200_000, "raw") == [
+        [121_000, 4], [181_000, 4]]
