@@ -165,3 +165,19 @@ def test_the_raw_series_of_a_metric_has_a_point_at_every_sample_from_the_value_h
         [61_000, 4], [121_000, 4], [181_000, 4]]
     assert series(store.db, "house-01", "wifi.clients", 100_000, 200_000, "raw") == [
         [121_000, 4], [181_000, 4]]
+
+
+@pytest.mark.parametrize("every, ok", [("15m", True), ("1m", True), ("1h", True), ("7m", False),
+                                       ("30s", False), ("2h", False)])
+def test_full_every_must_divide_an_hour_so_every_hour_starts_with_a_full_sample(
+        tmp_path, every, ok):
+    from common.settings import ConfigError, parse_duration
+    from edge import config as edge_config
+    from harness.edgeproc import write_edge_config
+    path = write_edge_config(tmp_path / "edge.toml", "house-01", 1883, tmp_path / "state",
+                             telemetry={"full_every": every})
+    if ok:
+        assert edge_config.load(path).telemetry.full_every == parse_duration(every)
+    else:
+        with pytest.raises(ConfigError, match="full_every: must divide an hour"):
+            edge_config.load(path)
