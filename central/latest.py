@@ -3,8 +3,9 @@
 A sample carries only the metrics that changed (a full one carries all of them): the state
 lives in the database, one row per (house, metric) with the time of its value, updated
 only by a newer sample, so several collectors and a backlog arriving after live samples
-agree. A full sample marks what it lacks as gone (value NULL at its time), which an older
-sample arriving later cannot revive. `houses.metrics` is kept as the readers' copy.
+agree. A full sample marks what it lacks as gone (value NULL at its time), and its time is
+kept (the row of metric ""): a value older than it is stale, so an older sample arriving
+later revives nothing. `houses.metrics` is kept as the readers' copy.
 Runs inside the store's write transaction; portable SQL (SQLite and PostgreSQL).
 Pure: standard library only (the connection comes in).
 """
@@ -23,6 +24,7 @@ CREATE TABLE latest_metrics (
     PRIMARY KEY (house, metric)
 );
 """
+FULL_MARK = ""  # the metric name of the row holding the house's newest full sample's ts
 _UPSERT = ("INSERT INTO latest_metrics (house, metric, ts, value) VALUES (?,?,?,?) "
            "ON CONFLICT (house, metric) DO UPDATE SET ts = excluded.ts, value = excluded.value "
            "WHERE excluded.ts >= latest_metrics.ts")
@@ -45,12 +47,26 @@ def newest_values(samples: Iterable[Any]) -> tuple[dict, dict, dict]:
     return values, fulls, seen
 
 
+def fresh(values: dict, floors: dict[str, int]) -> dict:
+    """The values not older than their house's newest full sample (which had them all, or
+    had dropped them). Pure."""
+    return {key: tv for key, tv in values.items() if tv[0] >= floors.get(key[0], 0)}
+
+
 def record(db, samples: Iterable[Any]) -> None:
     """Fold a batch's telemetry into latest_metrics and refresh each house's copy."""
     values, fulls, seen = newest_values(samples)
+    floors = dict(fulls)
+    for house in sorted(seen):
+        row = db.execute("SELECT ts FROM latest_metrics WHERE house = ? AND metric = ?",
+                         (house, FULL_MARK)).fetchone()
+        if row:
+            floors[house] = max(floors.get(house, 0), row[0])
+    rows = [(house, name, ts, json.dumps(value, ensure_ascii=False))
+            for (house, name), (ts, value) in fresh(values, floors).items()]
+    rows += [(house, FULL_MARK, ts, None) for house, ts in fulls.items()]
     # Sorted, so two writers lock rows in the same order (no deadlock on PostgreSQL).
-    db.executemany(_UPSERT, [(house, name, ts, json.dumps(value, ensure_ascii=False))
-                             for (house, name), (ts, value) in sorted(values.items())])
+    db.executemany(_UPSERT, sorted(rows, key=lambda r: (r[0], r[1])))
     db.executemany("UPDATE latest_metrics SET value = NULL, ts = ? WHERE house = ? AND ts < ?",
                    [(ts, house, ts) for house, ts in sorted(fulls.items())])
     for house, ts in sorted(seen.items()):

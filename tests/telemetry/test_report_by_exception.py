@@ -181,3 +181,36 @@ def test_full_every_must_divide_an_hour_so_every_hour_starts_with_a_full_sample(
     else:
         with pytest.raises(ConfigError, match="full_every: must divide an hour"):
             edge_config.load(path)
+
+
+def test_a_roll_up_of_changes_holds_the_last_value_of_each_and_stays_full_if_its_first_was(
+        tmp_path):
+    from edge.outbox import Outbox
+    from edge.publisher import encode_row
+    box = Outbox(tmp_path / "outbox.sqlite", quota_bytes=1)
+    base = 1_764_000_000_000 - 1_764_000_000_000 % 900_000
+    box.append("telemetry", BOOT, base, FULL, full=True)
+    box.append("telemetry", BOOT, base + 60_000, {"wifi.clients": 5})
+    box.append("telemetry", BOOT, base + 120_000, {"print.pages.total": 12})
+    box.commit()
+    box.enforce_quota()
+    (row,) = box.after(0, 10)
+    assert row.full and row.upto == 3
+    assert {k: v for k, v in row.body.items() if k != "rollup.samples"} == {
+        **FULL, "wifi.clients": 5, "print.pages.total": 12}
+    msg, _ = encode_row("house-01", row, box.epoch)
+    assert json.loads(protocol.history_json("house-01", [msg]))["rows"][0]["full"] is True
+    box.close()
+
+
+def test_a_metric_central_never_held_cannot_come_back_from_before_the_last_full_sample(store):
+    store.write_batch([telemetry(5, 5000, {"wifi.clients": 3}, full=True)])
+    store.write_batch([telemetry(2, 2000, {"print.state": "idle", "rollup.samples": 4})])
+    assert held(store) == {"wifi.clients": 3}
+    store.write_batch([telemetry(6, 6000, {"print.state": "idle"})])
+    assert held(store) == {"wifi.clients": 3, "print.state": "idle"}
+
+
+def test_only_values_from_the_last_full_sample_on_are_fresh():
+    values = {("h", "a.x"): (5, 1), ("h", "b.y"): (3, 2), ("g", "a.x"): (1, 0)}
+    assert latest.fresh(values, {"h": 4}) == {("h", "a.x"): (5, 1), ("g", "a.x"): (1, 0)}
