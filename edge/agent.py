@@ -16,7 +16,8 @@ from typing import Any, Mapping
 
 import protocol
 from common.clock import SystemClock
-from common.mqtt_link import Inbound, LinkDown, LinkUp, MqttLink, Published, Will, build_client
+from common.mqtt_link import (Inbound, LinkDown, LinkUp, MqttLink, Published, Will, build_client,
+                              v5_session)
 
 from . import __version__
 from .commands import CommandBook
@@ -33,6 +34,7 @@ from .sysmetrics import read_system_metrics
 
 log = logging.getLogger(__name__)
 QUOTA_EVERY = 60.0  # seconds between outbox quota checks
+SESSION_EXPIRY = 2 * 86400  # MQTT 5: the broker keeps the session (and commands) this long
 
 
 @dataclass(frozen=True)
@@ -61,11 +63,14 @@ class Agent:
         will = Will(self.topics.status(self.house), self._status_payload(False, "lost"))
         # The client id is the user name, as the shipped broker config enforces anyway.
         client = build_client(cfg.mqtt_username, cfg.mqtt_username, cfg.mqtt.password,
-                              tls=cfg.mqtt.tls, ca_file=cfg.mqtt.ca_file, will=will)
+                              tls=cfg.mqtt.tls, ca_file=cfg.mqtt.ca_file, will=will,
+                              v5=cfg.mqtt.mqtt5)
         self.link = MqttLink(client, cfg.mqtt.host, cfg.mqtt.port, cfg.mqtt.keepalive,
                              lambda: self.topics.edge_subscriptions(self.house), self.post,
                              reconnect_min=cfg.mqtt.reconnect_min,
-                             reconnect_max=cfg.mqtt.reconnect_max)
+                             reconnect_max=cfg.mqtt.reconnect_max,
+                             connect_options=v5_session(SESSION_EXPIRY, 100)
+                             if cfg.mqtt.mqtt5 else None)
         self.publisher = Publisher(self.outbox, self.link, self.topics, self.house,
                                    max_rate=cfg.telemetry.backlog_rate)
         self.commands = CommandBook()

@@ -114,9 +114,16 @@ LIGHTS = tuple(name.removesuffix("_light") for name in PANEL_PINS if name.endswi
 
 
 @dataclass(frozen=True)
+class EdgeMqttConfig(MqttConfig):
+    # MQTT 5: payloads carry content_type application/json; the session outlives 2 days
+    # offline (central always speaks MQTT 5; MQTT 3.1.1 stays the default here).
+    mqtt5: bool = False
+
+
+@dataclass(frozen=True)
 class EdgeConfig:
     house: HouseConfig = field(default_factory=HouseConfig)
-    mqtt: MqttConfig = field(default_factory=MqttConfig)
+    mqtt: EdgeMqttConfig = field(default_factory=EdgeMqttConfig)
     telemetry: TelemetryConfig = field(default_factory=TelemetryConfig)
     storage: StorageConfig = field(default_factory=StorageConfig)
     panel: PanelConfig = field(default_factory=PanelConfig)

@@ -54,10 +54,12 @@ def collector(tmp_path, broker):
     c.store.close()
 
 
+@pytest.mark.parametrize("mqtt5", [False, True], ids=["edge MQTT 3.1.1", "edge MQTT 5"])
 def test_every_live_message_of_a_real_edge_and_central_is_plain_json_for_any_mqtt_client(
-        tmp_path, broker, collector, edge_config, edge_process):
+        tmp_path, broker, collector, edge_config, edge_process, mqtt5):
     plain = PlainSubscriber(broker.port)
-    edge_process(edge_config(panel={"pin_factory": "mock", "help_button": 23}))
+    edge_process(edge_config(panel={"pin_factory": "mock", "help_button": 23},
+                             mqtt={"mqtt5": mqtt5}))
     wait_for(lambda: len(plain.of("/house-01/telemetry")) >= 3, 30, what="live samples")
     collector.send_command("house-01", "press", {"button": "help"})
     collector.send_command("house-01", "ping", {})
@@ -83,9 +85,12 @@ def test_every_live_message_of_a_real_edge_and_central_is_plain_json_for_any_mqt
     # Report by exception: a later sample leaves out what did not change.
     assert any(len(s["metrics"]) < len(samples[0]["metrics"]) for s in samples[1:])
     assert all("full" not in s for s in samples[1:])
-    # Central speaks MQTT 5: what it publishes says it is JSON text.
+    # Central speaks MQTT 5: what it publishes says it is JSON text; so does an MQTT 5 edge.
     central = [m for m in live if m[0].endswith(("/ack", "/central/status")) or "/cmd/" in m[0]]
-    assert central
-    for topic, _, props in central:
+    house = [m for m in live if m not in central]
+    assert central and house
+    for topic, _, props in central + (house if mqtt5 else []):
         assert props.ContentType == "application/json", topic
         assert props.PayloadFormatIndicator == 1, topic
+    if not mqtt5:  # MQTT 3.1.1 has no properties: the payload alone says it
+        assert all(getattr(props, "ContentType", None) is None for _, _, props in house)
