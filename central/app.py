@@ -77,11 +77,14 @@ class AlertMonitor:
         rows = card["metrics"].get(alerts.OUTBOX_ROWS)
         if not isinstance(rows, (int, float)) or rows < self.rules.backlog_rows:
             return False
+        # The last sample that carried it (samples carry only what changed).
+        path = f'$."{alerts.OUTBOX_ROWS}"'
         before = db.execute("SELECT json_extract(body, ?) FROM messages "
                             "WHERE house = ? AND kind = 'telemetry' AND ts <= ? "
+                            "AND json_extract(body, ?) IS NOT NULL "
                             "ORDER BY house, kind, ts DESC LIMIT 1",
-                            (f'$."{alerts.OUTBOX_ROWS}"', card["house"],
-                             now_ms - self.cfg.alerts.backlog_window * 1000)).fetchone()
+                            (path, card["house"], now_ms - self.cfg.alerts.backlog_window * 1000,
+                             path)).fetchone()
         return before is not None and isinstance(before[0], (int, float)) and rows > before[0]
 
     def _publish(self, now_ms: int, force: bool) -> None:

@@ -15,6 +15,7 @@ from datetime import date, datetime, time, timedelta
 from protocol import is_name
 from protocol.vocabulary import METRICS, metric_problem
 
+from . import latest
 from .rollups import (COPY_JOBS, PRINT_JOBS, PRINT_PAGES, SCAN_JOBS, SERIES_METRICS,
                       WIFI_UNIQUE, WIFI_UNIQUE_LIVE, local_day, stored_timezone, zone)
 
@@ -256,10 +257,17 @@ def series(db: sqlite3.Connection, house: str, metric: str, start_ms: int, end_m
         raise BadRequest(f"not a metric name: {metric[:80]!r}")
     tz_name = stored_timezone(db)
     if step == "raw":
+        path = f'$."{metric}"'
         rows = db.execute("SELECT ts, json_extract(body, ?) FROM messages WHERE house = ? AND "
                           "kind = 'telemetry' AND ts >= ? AND ts < ? ORDER BY ts LIMIT ?",
-                          (f'$."{metric}"', house, start_ms, end_ms, RAW_POINTS))
-        return [[ts, v] for ts, v in rows if isinstance(v, (int, float))]
+                          (path, house, start_ms, end_ms, RAW_POINTS))
+        # Samples carry only what changed: the value held before the range starts the line
+        # (a full sample comes at least hourly, so one within two hours says it).
+        held = db.execute("SELECT json_extract(body, ?) FROM messages WHERE house = ? AND "
+                          "kind = 'telemetry' AND ts >= ? AND ts < ? AND "
+                          "json_extract(body, ?) IS NOT NULL ORDER BY ts DESC LIMIT 1",
+                          (path, house, start_ms - 2 * 3_600_000, start_ms, path)).fetchone()
+        return latest.carried_forward(rows, held[0] if held else None)
     if metric not in SERIES_METRICS:
         raise BadRequest(f"no {step} figures for {metric!r}; known: {', '.join(SERIES_METRICS)}")
     if step == "hour":

@@ -2,11 +2,11 @@
 
 Step 1 is the schema of the last unversioned release, roll-up tables included; step 2 adds
 outbox epochs.
-Pure: standard library, sqlite3 and central.rollups only.
+Pure: standard library, sqlite3, central.latest and central.rollups only.
 """
 from __future__ import annotations
 
-from . import rollups
+from . import latest, rollups
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS houses (
@@ -98,4 +98,5 @@ DROP TABLE help_requests;
 ALTER TABLE help_requests_by_epoch RENAME TO help_requests;
 CREATE INDEX help_open ON help_requests (acked_ts, ts);
 """
-MIGRATIONS = (SCHEMA + rollups.SCHEMA, EPOCHS)
+# Step 3: each house's latest value of every metric (report-by-exception, central/latest.py).
+MIGRATIONS = (SCHEMA + rollups.SCHEMA, EPOCHS, latest.SCHEMA)

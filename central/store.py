@@ -20,6 +20,7 @@ from pathlib import Path
 import protocol
 from common.db import open_db
 
+from . import latest
 from .rollups import NewRow, apply_rollups, expand_rollup
 from .schema import MIGRATIONS
 
@@ -60,7 +61,7 @@ class Store:
         db.execute("BEGIN IMMEDIATE")
         try:
             last_seen: dict[str, int] = {}
-            latest: dict[str, protocol.Telemetry] = {}
+            samples: list[protocol.Telemetry] = []
             for item in batch:  # houses first: a status may need its row
                 house = item.message.house
                 if house not in last_seen:
@@ -75,8 +76,7 @@ class Store:
                     continue
                 rollup = isinstance(msg, protocol.Telemetry) and msg.upto is not None
                 if isinstance(msg, protocol.Telemetry):
-                    if msg.house not in latest or msg.ts >= latest[msg.house].ts:
-                        latest[msg.house] = msg
+                    samples.append(msg)
                 for row in self._missing_samples(msg) if rollup and msg.samples else [msg]:
                     stored = self._insert(row, item.recv_ts)
                     if stored:  # a replay or a duplicate within the batch changes nothing
@@ -92,10 +92,7 @@ class Store:
             self._new_anchors.clear()
             db.executemany("UPDATE houses SET last_seen = max(last_seen, ?) WHERE house = ?",
                            [(ts, house) for house, ts in last_seen.items()])
-            db.executemany("UPDATE houses SET metrics = ?, metrics_ts = ? "
-                           "WHERE house = ? AND metrics_ts <= ?",
-                           [(json.dumps(dict(m.metrics), ensure_ascii=False), m.ts, h, m.ts)
-                            for h, m in latest.items()])
+            latest.record(db, samples)  # report-by-exception: state per (house, metric)
             apply_rollups(db, [retimed(row, anchors) for row in new])
             for house, epoch in touched:
                 self._advance_ack(house, epoch)

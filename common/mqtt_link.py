@@ -23,6 +23,8 @@ from paho.mqtt.enums import CallbackAPIVersion
 from paho.mqtt.packettypes import PacketTypes
 from paho.mqtt.properties import Properties
 
+from protocol import JSON_CONTENT_TYPE
+
 log = logging.getLogger(__name__)
 FIRST_DELAY_MAX = 30.0  # seconds: spread of the first connection after a start
 STABLE_AFTER = 60.0  # a connection that lasted this long resets the backoff
@@ -78,6 +80,14 @@ def v5_session(expiry_s: int, receive_maximum: int) -> dict:
     return {"clean_start": False, "properties": props}
 
 
+def publish_properties(content_type: str) -> Properties:
+    """MQTT 5 PUBLISH properties: the content type, and "UTF-8 text" for JSON."""
+    props = Properties(PacketTypes.PUBLISH)
+    props.ContentType = content_type
+    props.PayloadFormatIndicator = 1 if content_type == JSON_CONTENT_TYPE else 0
+    return props
+
+
 def build_client(client_id: str, username: str, password: str, *, tls: bool = False,
                  ca_file: str = "", will: Will | None = None,
                  reconnect_min: float = 1, reconnect_max: float = 300,
@@ -96,7 +106,8 @@ def build_client(client_id: str, username: str, password: str, *, tls: bool = Fa
     if tls:
         client.tls_set(ca_certs=ca_file or None, tls_version=ssl.PROTOCOL_TLS_CLIENT)
     if will is not None:
-        client.will_set(will.topic, will.payload, qos=1, retain=True)
+        client.will_set(will.topic, will.payload, qos=1, retain=True,
+                        properties=publish_properties(JSON_CONTENT_TYPE) if v5 else None)
     # paho's own RAM queue is not our queue: the outbox is. Keep paho's small.
     client.max_queued_messages_set(1000)
     return client
@@ -206,11 +217,17 @@ class MqttLink:
     def _on_publish(self, client, userdata, mid, reason_code, properties) -> None:
         self.post(Published(mid))
 
-    def publish(self, topic: str, payload: bytes, retain: bool = False) -> int | None:
+    def _properties(self, content_type: str) -> Properties | None:
+        return (publish_properties(content_type) if self.client.protocol == mqtt.MQTTv5
+                else None)  # MQTT 3.1.1 has no properties: the payload says it is JSON
+
+    def publish(self, topic: str, payload: bytes, retain: bool = False,
+                content_type: str = JSON_CONTENT_TYPE) -> int | None:
         """Publish at QoS 1; returns the message id, or None when not connected."""
         if not self.connected:
             return None  # paho would keep it in RAM; the outbox is the real queue
-        info = self.client.publish(topic, payload, qos=1, retain=retain)
+        info = self.client.publish(topic, payload, qos=1, retain=retain,
+                                   properties=self._properties(content_type))
         if info.rc != mqtt.MQTT_ERR_SUCCESS:
             return None
         return info.mid
@@ -223,7 +240,8 @@ class MqttLink:
     def stop(self, last_words: tuple[str, bytes] | None = None, timeout: float = 1.0) -> None:
         """Publish `last_words` (retained) if connected, then disconnect cleanly."""
         if last_words and self.connected:
-            info = self.client.publish(last_words[0], last_words[1], qos=1, retain=True)
+            info = self.client.publish(last_words[0], last_words[1], qos=1, retain=True,
+                                       properties=self._properties(JSON_CONTENT_TYPE))
             try:
                 info.wait_for_publish(timeout)
             except (RuntimeError, ValueError):

@@ -29,12 +29,12 @@ from .liveness import AgentLock, write_link_state
 from .outbox import Outbox
 from .publisher import Publisher
 from .registry import build_enabled
+from .reporting import Reported, choose_metrics
 from .sysmetrics import read_system_metrics
 
 log = logging.getLogger(__name__)
 QUOTA_EVERY = 60.0  # seconds between outbox quota checks
-# Over MQTT 5 the broker keeps a house's commands this long while the house is away.
-HOUSE_SESSION_EXPIRY = 7 * 86400
+SESSION_EXPIRY = 2 * 86400  # MQTT 5: the broker keeps the session (and commands) this long
 
 
 @dataclass(frozen=True)
@@ -59,6 +59,7 @@ class Agent:
         self.lock = AgentLock(state_dir)  # one agent per state directory; `check` sees it
         self.outbox = Outbox(state_dir / "outbox.sqlite", int(cfg.storage.outbox_quota_mb * 2**20))
         self.rows = OutboxWriter(self.outbox, self.boot, SystemClock().read)
+        self.reported: Reported | None = None  # None: the next sample carries every metric
         will = Will(self.topics.status(self.house), self._status_payload(False, "lost"))
         # The client id is the user name, as the shipped broker config enforces anyway.
         v5 = cfg.mqtt.protocol == "5"  # houses speak 3.1.1 unless told: every broker does
@@ -66,7 +67,7 @@ class Agent:
                               tls=cfg.mqtt.tls, ca_file=cfg.mqtt.ca_file, will=will, v5=v5)
         self.link = MqttLink.for_config(
             client, cfg.mqtt, lambda: self.topics.edge_subscriptions(self.house), self.post,
-            connect_options=v5_session(HOUSE_SESSION_EXPIRY, 100) if v5 else None)
+            connect_options=v5_session(SESSION_EXPIRY, 100) if v5 else None)
         self.publisher = Publisher(self.outbox, self.link, self.topics, self.house,
                                    max_rate=cfg.telemetry.backlog_rate)
         self.commands = CommandBook()
@@ -112,7 +113,12 @@ class Agent:
         metrics["outbox.rows"] = self.outbox.count()
         metrics["mqtt.connected"] = int(self.link.connected)
         metrics["events.rejected.total"] = self.rows.rejected
-        return self.rows.sample(metrics, at)
+        choice = choose_metrics(metrics, self.reported, at.wall, at.mono,
+                                float(self.cfg.telemetry.full_every))
+        seq = self.rows.sample(choice.metrics, at, choice.full)
+        if seq:  # a dropped sample changed nothing central holds
+            self.reported = choice.reported
+        return seq
 
     # ----- main loop -------------------------------------------------------------------------
     def start(self) -> None:
@@ -205,6 +211,7 @@ class Agent:
         self.outbox.commit()  # rows taken so far are backlog; anything newer goes live
         self._announce_online()
         self.publisher.on_link_up(at.mono)
+        self.reported = None  # a full sample first on every connection
 
     def _pump(self, mono: float) -> None:
         try:

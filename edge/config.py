@@ -43,9 +43,14 @@ class HouseConfig:
 class TelemetryConfig:
     interval: Seconds = 60
     backlog_rate: float = 5.0  # backlog messages/s at most after an outage (central may ask less)
+    full_every: Seconds = 900  # a sample with every metric; those between carry the changes
 
     def problems(self) -> list[str]:
         out = [] if self.interval >= 1 else ["interval: must be at least 1s"]
+        # A divisor of an hour puts a full sample first in every hour (edge/reporting.py).
+        if not (60 <= self.full_every <= 3600 and 3600 % self.full_every == 0):
+            out.append("full_every: must divide an hour evenly, from 1m to 1h (such as "
+                       "\"5m\", \"15m\" or \"1h\")")
         if not 0 < self.backlog_rate <= 1000:
             out.append("backlog_rate: must be between 0 and 1000 messages/s")
         return out

@@ -70,12 +70,13 @@ class OutboxWriter:
         return self.outbox.append("event", self.boot, int(at.wall * 1000), dict(data),
                                   type=event_type, **self._clock_fields(at))
 
-    def sample(self, metrics: Mapping[str, Any], at: Now) -> int:
-        """Queue a telemetry sample; 0 when it breaks the contract (dropped, logged)."""
+    def sample(self, metrics: Mapping[str, Any], at: Now, full: bool = False) -> int:
+        """Queue a telemetry sample (`full`: with every metric, else only the changed ones);
+        0 when it breaks the contract (dropped, logged)."""
         try:
             protocol.check_metrics(metrics)
         except protocol.PayloadError as exc:
             log.error("telemetry sample dropped: %s", exc)
             return 0
         return self.outbox.append("telemetry", self.boot, int(at.wall * 1000), dict(metrics),
-                                  **self._clock_fields(at))
+                                  full=full, **self._clock_fields(at))

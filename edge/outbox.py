@@ -41,6 +41,11 @@ INSERT INTO outbox_meta (key, value) VALUES ('epoch', CASE
     WHEN EXISTS (SELECT 1 FROM sqlite_sequence WHERE name = 'outbox') THEN ''
     ELSE lower(hex(randomblob(16))) END);
 ALTER TABLE outbox ADD COLUMN samples TEXT;
+""", """
+-- A sample with every metric (1), or only those changed since the last sample (0). Rows
+-- from before report-by-exception carried every metric but say 0: central then keeps
+-- what it holds besides them, which is all it could do before.
+ALTER TABLE outbox ADD COLUMN full_sample INTEGER NOT NULL DEFAULT 0;
 """)
 ROW_OVERHEAD = 48  # bytes a row costs besides its body (keys, page slack), for the quota
 DEFAULT_QUOTA = 64 * 1024 * 1024
@@ -49,7 +54,8 @@ LEVELS = ((1, 15 * 60_000), (2, 3_600_000), (3, 86_400_000))
 # A rolled-up row's metrics and samples stay below this, so its payload (64 KiB at most)
 # keeps room for the envelope and for metrics that differ between the merged samples.
 MAX_ROLLUP_BYTES = 40_000
-COLUMNS = "seq, kind, boot, ts, mono, tq, type, body, upto, level, samples, length(body)"
+COLUMNS = ("seq, kind, boot, ts, mono, tq, type, body, upto, level, samples, length(body), "
+           "full_sample")
 
 
 @dataclass(frozen=True)
@@ -66,6 +72,7 @@ class Row:
     level: int = 0
     samples: tuple[protocol.Sample, ...] = ()  # a roll-up's raw samples
     size: int = 0  # bytes of the body as stored
+    full: bool = False  # a sample with every metric (a roll-up: its first sample was)
 
 
 @dataclass(frozen=True)
@@ -171,12 +178,13 @@ class Outbox:
             self._in_tx = True
 
     def append(self, kind: str, boot: str, ts: int, body: Mapping[str, Any], *,
-               type: str | None = None, mono: int | None = None, tq: str = "ntp") -> int:
+               type: str | None = None, mono: int | None = None, tq: str = "ntp",
+               full: bool = False) -> int:
         """Add a row inside the open batch; returns its seq. Call commit() to make it durable."""
         self._begin()
         cur = self.db.execute(
-            "INSERT INTO outbox (kind, boot, ts, mono, tq, type, body) VALUES (?,?,?,?,?,?,?)",
-            (kind, boot, ts, mono, tq, type, _json(body)))
+            "INSERT INTO outbox (kind, boot, ts, mono, tq, type, body, full_sample) "
+            "VALUES (?,?,?,?,?,?,?,?)", (kind, boot, ts, mono, tq, type, _json(body), int(full)))
         return cur.lastrowid
 
     def commit(self) -> None:
@@ -188,7 +196,7 @@ class Outbox:
     def _rows(self, where: str, args: tuple) -> list[Row]:
         rows = self.db.execute(f"SELECT {COLUMNS} FROM outbox WHERE {where}", args).fetchall()
         return [Row(r[0], r[1], r[2], r[3], r[4], r[5], r[6], json.loads(r[7]), r[8], r[9],
-                    self._samples(r[0], r[8], r[10]), r[11]) for r in rows]
+                    self._samples(r[0], r[8], r[10]), r[11], bool(r[12])) for r in rows]
 
     def _samples(self, seq: int, upto: int | None, text: str | None) -> tuple:
         if text is None or upto is None:

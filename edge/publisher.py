@@ -1,7 +1,7 @@
 """Sends outbox rows over MQTT and forgets them when central acks them.
 
-Runs on the agent's main thread. After an outage live rows go first, one message each;
-the backlog follows in zlib batches of up to 60 rows on the `history` topic, paced by a
+Runs on the agent's main thread. After an outage live rows go first, one plain JSON message
+each (any MQTT tool reads them); the backlog follows in zlib batches of up to 60 rows on the `history` topic, paced by a
 token bucket at min(own limit, central's advertised rate). A PUBACK only frees a slot:
 rows are deleted only when central's retained `ack` watermark for this outbox's epoch
 covers them, so a broker or central restart costs a resend (deduplicated on (house,
@@ -55,7 +55,7 @@ def encode_row(house: str, row: Row,
     try:
         if row.kind == "telemetry":
             msg = protocol.Telemetry(house, row.boot, row.seq, row.ts, row.body, row.tq,
-                                     row.mono, row.upto, epoch, row.samples)
+                                     row.mono, row.upto, epoch, row.samples, row.full)
             return msg, protocol.build_telemetry(msg)
         msg = protocol.Event(house, row.boot, row.seq, row.ts, row.type or "", row.body,
                              row.tq, row.mono, epoch)
@@ -196,8 +196,7 @@ class Publisher:
                 break
             for row in rows:
                 kind, payload = build_payload(self.house, row, self.outbox.epoch)
-                mid = self.link.publish(getattr(self.topics, kind)(self.house),
-                                        protocol.pack(payload))
+                mid = self.link.publish(getattr(self.topics, kind)(self.house), payload)
                 if mid is None:
                     return sent
                 self.inflight.add(mid)
@@ -233,7 +232,8 @@ class Publisher:
                 half = len(chunk) // 2
                 chunks[:0] = [chunk[:half], chunk[half:]]
                 continue
-            if self.link.publish(self.topics.history(self.house), payload) is None:
+            if self.link.publish(self.topics.history(self.house), payload,
+                                 content_type=protocol.HISTORY_CONTENT_TYPE) is None:
                 return False
             self.batches_total += 1
             self.sent_total += len(chunk)

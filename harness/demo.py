@@ -140,6 +140,8 @@ def main() -> int:
         activity.start()
         print(f"\nDashboard: http://127.0.0.1:{web_port}/\n", flush=True)
         print(f"Log in as {DEMO_USER!r} with password {DEMO_PASSWORD!r} (operator).")
+        print(f"Live MQTT stream (plain JSON, docs/integrations.md): mosquitto_sub -h 127.0.0.1 "
+              f"-p {broker.port} -t 'culturehouse/v1/+/telemetry' -v")
         print("Simulated citizens print, scan, copy, join the Wi-Fi and ask for help.")
         print("Press Ctrl-C to stop everything.", flush=True)
         while True:

@@ -9,9 +9,9 @@ from .bounds import (CLOCK_QUALITY, COMMAND_NAME, DEFAULT_ROOT, EVENT_TYPE, HOUS
                      MAX_NAME, MAX_PAYLOAD, MAX_STRING, MAX_TS, METRIC_NAME, RESERVED_IDS,
                      SCHEMA_VERSION, PayloadError, check_data, check_metrics, check_scalar,
                      is_house_id, is_int_between, is_name)
-from .codec import (build_ack, build_central_alerts, build_central_status, build_cmd_result,
+from .codec import (HISTORY_CONTENT_TYPE, JSON_CONTENT_TYPE, build_ack, build_central_alerts, build_central_status, build_cmd_result,
                     build_command, build_event, build_history, build_status, build_telemetry,
-                    history_json, pack, parse_ack, parse_central_alerts, parse_central_status,
+                    history_json, parse_ack, parse_central_alerts, parse_central_status,
                     parse_cmd_result, parse_command, parse_event, parse_example, parse_history,
                     parse_status, parse_telemetry)
 from .messages import (Ack, AlertItem, CentralAlerts, CentralStatus, Command, CommandResult, Event,

@@ -1,4 +1,5 @@
-"""Building payloads: JSON (and zlib for backlog batches), checked as the parsers check.
+"""Building payloads: plain UTF-8 JSON on every live topic (zlib only for backlog batches,
+which no person reads), checked as the parsers check.
 
 Builders refuse what parsers would refuse, so a bad value is caught on the side that made
 it. The parsers live in protocol/parsing.py and are re-exported here.
@@ -21,9 +22,14 @@ from .rows import MAX_BOOT, build_samples, check_epoch, parse_samples
 
 __all__ = ["MAX_BOOT", "build_ack", "build_central_alerts", "build_central_status",
            "build_cmd_result", "build_command", "build_event", "build_history", "build_status",
-           "build_telemetry", "history_json", "pack", "parse_ack", "parse_central_alerts",
+           "build_telemetry", "history_json", "parse_ack", "parse_central_alerts",
            "parse_central_status", "parse_cmd_result", "parse_command", "parse_event",
-           "parse_example", "parse_history", "parse_status", "parse_telemetry"]
+           "parse_example", "parse_history", "parse_status", "parse_telemetry",
+           "JSON_CONTENT_TYPE", "HISTORY_CONTENT_TYPE"]
+# MQTT 5 content types (where the client speaks MQTT 5): every live payload is JSON text,
+# a backlog batch is zlib-compressed JSON (bytes, payload-format indicator 0).
+JSON_CONTENT_TYPE = "application/json"
+HISTORY_CONTENT_TYPE = "application/zlib"
 
 
 def _dump(obj: dict) -> bytes:
@@ -74,6 +80,8 @@ def _telemetry_obj(t: Telemetry) -> dict:
     check_metrics(t.metrics)
     _check_row(t.seq, t.ts, t.mono, t.upto)
     obj = {**_row(t.epoch, t.boot, t.seq, t.ts), "metrics": dict(t.metrics)}
+    if t.full:  # every metric the house has; without it, only those that changed
+        obj["full"] = True
     if t.upto is not None:
         obj["upto"] = t.upto
     if t.samples:
@@ -106,13 +114,6 @@ def history_json(house: str, rows: list) -> bytes:
     items = [_telemetry_obj(r) if isinstance(r, Telemetry) else _event_obj(r) for r in rows]
     return json.dumps({"v": SCHEMA_VERSION, "house": house, "rows": items}, ensure_ascii=False,
                       separators=(",", ":"), allow_nan=False).encode()
-
-
-def pack(payload: bytes) -> bytes:
-    """zlib-compress a telemetry/event payload when that is smaller (about half on the
-    wire for a full sample); parsers accept both forms."""
-    packed = zlib.compress(payload, 9)
-    return packed if len(packed) < len(payload) else payload
 
 
 def build_history(house: str, rows: list) -> bytes:

@@ -41,6 +41,7 @@ class Telemetry:
     upto: int | None = None  # a roll-up of the samples seq..upto (outbox over its quota)
     epoch: str = ""  # the outbox this row comes from: (house, epoch, seq) identifies it
     samples: tuple[Sample, ...] = ()  # a roll-up's raw samples, oldest first
+    full: bool = False  # carries every metric; else only those changed since the last sample
 
 
 @dataclass(frozen=True)

@@ -71,7 +71,10 @@ def _house(obj: dict, topic_house: str | None) -> str:
 
 
 def _inflate(raw: bytes) -> bytes:
-    """zlib is inflated up to MAX_HISTORY_RAW bytes; anything else passes through as JSON."""
+    """zlib is inflated up to MAX_HISTORY_RAW bytes; anything else passes through as JSON.
+
+    Live telemetry and events are plain JSON; an edge older than that compressed them when
+    that was smaller, and is still understood while a fleet upgrades (one byte's check)."""
     if len(raw) > MAX_PAYLOAD:
         raise PayloadError("too_large", f"{len(raw)} bytes")
     if raw[:1] != b"\x78":  # zlib's header byte (32 KiB window); anything else is JSON
@@ -122,7 +125,8 @@ def _telemetry_from(obj: dict, house: str) -> Telemetry:
         if upto is None:
             raise PayloadError("bad_schema", "samples belong to a roll-up (with upto)")
         samples = parse_samples(obj["samples"], seq, upto)
-    return Telemetry(house, boot, seq, ts, metrics, tq, mono, upto, _epoch(obj), samples)
+    full = bool(_get(obj, "full", bool, optional=True))
+    return Telemetry(house, boot, seq, ts, metrics, tq, mono, upto, _epoch(obj), samples, full)
 
 
 def parse_telemetry(raw: bytes, topic_house: str | None = None) -> Telemetry:

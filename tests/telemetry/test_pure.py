@@ -196,9 +196,17 @@ def test_press_with_bad_arguments_is_refused_and_presses_nothing(args):
     assert result.detail["error"] == "bad_args" and posted == []
 
 
-def test_a_live_sample_is_compressed_when_that_is_smaller_and_still_parses():
+def test_a_live_sample_is_plain_utf8_json_even_when_compressing_would_be_smaller():
+    big = protocol.Telemetry("house-01", BOOT, 5, 1, {f"m.n{i}.total": i for i in range(30)},
+                             full=True)
+    plain = protocol.build_telemetry(big)
+    assert json.loads(plain.decode("utf-8"))["metrics"]["m.n29.total"] == 29
+    assert json.loads(plain)["full"] is True
+    assert protocol.parse_telemetry(plain, "house-01") == big
+
+
+def test_a_compressed_live_sample_from_an_older_edge_still_parses_during_an_upgrade():
     big = protocol.Telemetry("house-01", BOOT, 5, 1, {f"m.n{i}.total": i for i in range(30)})
     plain = protocol.build_telemetry(big)
-    packed = protocol.pack(plain)
-    assert len(packed) < len(plain)
-    assert protocol.parse_telemetry(packed, "house-01") == protocol.parse_telemetry(plain)
+    packed = zlib.compress(plain, 9)
+    assert protocol.parse_telemetry(packed, "house-01") == protocol.parse_telemetry(plain) == big
