@@ -12,7 +12,10 @@ APT_PACKAGES := cups cups-client cups-ipp-utils cups-filters libcups2-dev \
 	sane-utils libsane1 libsane-dev mosquitto mosquitto-clients \
 	python3 python3-venv python3-dev build-essential pkg-config \
 	python3-cups python3-sane \
-	avahi-daemon dbus systemd chromium chromium-driver
+	avahi-daemon dbus systemd chromium chromium-driver \
+	espeak-ng sox alsa-utils
+# espeak-ng, sox, alsa-utils: spoken prompts are made by espeak-ng, measured by sox (length,
+# loudness) and played by aplay to ALSA's null device or a FIFO in tests/voice and bench.
 
 .PHONY: setup system-packages venv demo test test-pure bench clean
 

@@ -270,8 +270,9 @@ def indicator(state: PrintState, cfg: PrinterConfig) -> Indicator:
     cause = problem(snap.status, cfg.block_on)
     if cause:
         return Indicator("attention", cause)
-    if any(j.state == PROCESSING for j in snap.jobs):
-        return Indicator("busy", "printing")
+    printing = [j for j in snap.jobs if j.state == PROCESSING]
+    if printing:  # the count its prompt says ("đang in 3 trang"): 0 until CUPS has counted
+        return Indicator("busy", "printing", printing[0].pages)
     if any(j.held for j in snap.jobs):
         return Indicator("prompt", "job_waiting")
     return Indicator("ok")

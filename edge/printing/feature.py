@@ -111,6 +111,7 @@ class PrintFeature(Feature):
         if press.button != "print":
             return None
         verdict = self._apply(*core.press(self.state, press.seconds, self.long_press, self.cfg))
+        self.refusal = "" if verdict.ok else str(verdict.detail or "")
         if not verdict.ok:
             log.info("print: press refused (%s)", verdict.detail)
         return verdict.ok
