@@ -14,6 +14,7 @@ from ..feature import (ButtonPress, CommandOutcome, CopyRequest, Emit, Feature, 
 from . import core
 from .config import PrinterConfig
 from .cups_queue import CupsPrintQueue, Rescan, check_queue
+from .keeping import Hold
 from .rules import (Cancel, Enable, PrinterStatus, Release, Restart, Submit, job_ids,
                     readiness)
 
@@ -101,6 +102,8 @@ class PrintFeature(Feature):
         action = item.action
         if item.ok and isinstance(action, Submit):
             log.info("copy: submitted as job %d", item.job_id)
+        elif item.ok and isinstance(action, (Hold, Restart)) and getattr(action, "hold", True):
+            log.info("print: job %d held again after a printer fault", action.job_id)
         elif item.ok and isinstance(action, Restart):
             log.info("print: restarted stopped job %d", action.job_id)
         elif item.ok and isinstance(action, Enable):
