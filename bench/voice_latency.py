@@ -39,6 +39,17 @@ class AcceptsPrint(Feature):
         return True if press.button == "print" else None
 
 
+def leading_silence(path: Path) -> float:
+    """Seconds before the first sample above 1 % of full scale (a prompt's own delay)."""
+    import array
+    import wave
+    with wave.open(str(path)) as wav:
+        samples = array.array("h")
+        samples.frombytes(wav.readframes(wav.getnframes()))
+        rate = wav.getframerate() * wav.getnchannels()
+    return next((i for i, s in enumerate(samples) if abs(s) > 328), len(samples)) / rate
+
+
 def _pct(values: list[float], q: float) -> float:
     ordered = sorted(values)
     return ordered[min(len(ordered) - 1, round(q * (len(ordered) - 1)))]
@@ -97,7 +108,9 @@ def run() -> list[tuple[str, float, str]]:
             ("press to first sound, p95", _pct(ms, 0.95), "ms"),
             ("press to first sound, max", max(ms), "ms"),
             ("presses measured", len(ms), "presses"),
-            ("first press, prompt made by espeak-ng then", cold[0] * 1000, "ms")]
+            ("first press, prompt made by espeak-ng then", cold[0] * 1000, "ms"),
+            ("leading silence of the prompt (on top)",
+             leading_silence(work / "state" / "voice" / "accepted.wav") * 1000, "ms")]
 
 
 if __name__ == "__main__":

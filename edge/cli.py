@@ -57,7 +57,8 @@ def cmd_voice(args) -> int:
     if args.say:
         return _say_once(cfg, state_dir, args.say)
     done = generate(cfg.voice, state_dir, lang, force=args.force)
-    tally = {what: sum(1 for v in done.values() if v == what) for what in sorted(set(done.values()))}
+    outcomes = list(done.values())
+    tally = {what: outcomes.count(what) for what in sorted(set(outcomes))}
     print("voice prompts: " + ", ".join(f"{n} {what}" for what, n in tally.items()))
     failed = sorted(name for name, what in done.items() if what == "failed")
     if failed:

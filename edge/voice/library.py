@@ -121,7 +121,8 @@ class PromptLibrary:
                 self.make(piece)
             if path.exists() and self._usable(path):
                 return path
-        digest = hashlib.sha1(f"{self.espeak_voice}|{self.speed}|{piece.text}".encode()).hexdigest()
+        said = f"{self.espeak_voice}|{self.speed}|{piece.text}"
+        digest = hashlib.sha1(said.encode()).hexdigest()
         spoken = self.folder / SPOKEN / f"{digest[:16]}.wav"
         if spoken.exists() or self._speak_to(piece.text, spoken):
             return spoken

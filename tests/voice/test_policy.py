@@ -86,7 +86,8 @@ def test_turning_the_id_card_over_is_spoken_and_beeped():
 
 @pytest.mark.parametrize("n, words", [
     (0, "không"), (5, "năm"), (10, "mười"), (15, "mười lăm"), (21, "hai mươi mốt"),
-    (25, "hai mươi lăm"), (11, "mười một"), (40, "bốn mươi"), (105, "một trăm linh năm"),
+    (25, "hai mươi lăm"), (11, "mười một"), (40, "bốn mươi"),
+    (105, "một trăm linh năm"),
     (250, "hai trăm năm mươi"), (2005, "hai nghìn không trăm linh năm"),
     (1234, "một nghìn hai trăm ba mươi bốn")])
 def test_numbers_are_composed_from_vietnamese_words(n, words):
