@@ -5,6 +5,7 @@ import time
 from edge import config as edge_config_module
 from edge.agent import Agent
 from edge.lights import Say
+from harness.printrig import make_pdf, set_paper, submit_held, wait_queue_ready
 from harness.procs import wait_for
 
 HELP_PIN, BUZZER_PIN = 6, 24
@@ -39,3 +40,37 @@ def test_a_press_is_handled_while_a_long_prompt_plays(
     assert not agent.voice.player.idle() and played == []  # still speaking the long one
     wait_for(lambda: played == ["voice.next_page", "voice.help_sent"], 40,
              what="HELP answered aloud after the long prompt")
+
+
+PRINT_PIN = 5
+
+
+def test_the_print_button_is_answered_aloud_with_why_and_then_the_page_count(
+        edge_config, mock_pins, run_in_thread, cups_server, fake_printer, tmp_path):
+    fake_printer.set_pages(3)
+    fake_printer.set_page_seconds(0.5)
+    set_paper(fake_printer, 250)
+    cups_server.add_ipp_queue("voice", fake_printer.uri, hold=True)
+    wait_queue_ready(cups_server.server, "voice")
+    path = edge_config(panel={"pin_factory": "mock", "print_button": PRINT_PIN},
+                       printer={"enabled": True, "queue": "voice",
+                                "server": cups_server.server, "poll_interval": "1s",
+                                "notify_interval": "100ms"},
+                       voice={"enabled": True, "device": "null",
+                              "prompts_dir": str(tmp_path / "voice")})
+    agent = Agent(edge_config_module.load(path), pin_factory=mock_pins)
+    said = []
+    agent.voice.player.on_played = lambda s, ok: said.append((s.key, s.values, ok))
+    run_in_thread(agent)
+    printing = next(f for f in agent.features if f.name == "printing")
+    wait_for(lambda: printing.snapshot and printing.snapshot.status.state == "idle", 20,
+             what="the queue seen idle")
+    press(mock_pins, PRINT_PIN)
+    wait_for(lambda: said, 20, what="the refusal said")
+    assert said == [("voice.nothing_to_print", {}, True)]
+    submit_held(cups_server.server, "voice", make_pdf(tmp_path / "doc.pdf", pages=3))
+    wait_for(lambda: any(j.held for j in printing.snapshot.jobs), 20, what="a held job")
+    press(mock_pins, PRINT_PIN)
+    wait_for(lambda: len(said) >= 3, 30, what="accepted, then the pages")
+    assert said[1:3] == [("voice.accepted", {}, True),
+                         ("voice.printing", {"pages": 3}, True)]
