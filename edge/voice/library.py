@@ -38,7 +38,7 @@ class PromptLibrary:
         self._refused: set[str] = set()  # files already reported unusable
 
     # ----- files --------------------------------------------------------------------------
-    def _manifest(self) -> dict:
+    def manifest(self) -> dict:
         try:
             return json.loads((self.folder / MANIFEST).read_text("utf-8"))
         except (OSError, ValueError):
@@ -56,7 +56,7 @@ class PromptLibrary:
 
     def is_generated(self, name: str, manifest: dict | None = None) -> bool:
         """The file is still the one espeak-ng made (staff have not replaced it)."""
-        entry = (manifest if manifest is not None else self._manifest()).get(name)
+        entry = (manifest if manifest is not None else self.manifest()).get(name)
         path = self.folder / f"{name}.wav"
         try:
             return bool(entry) and entry.get("stamp") == self._stamp(path)
@@ -94,7 +94,7 @@ class PromptLibrary:
         """Make `<name>.wav` with espeak-ng unless staff recorded it: "recorded", "kept"
         (espeak-ng's, text unchanged), "generated" or "failed"."""
         path = self.folder / f"{piece.name}.wav"
-        manifest = self._manifest()
+        manifest = self.manifest()
         generated = self.is_generated(piece.name, manifest)
         if path.exists() and not generated:
             return "recorded"
@@ -102,7 +102,7 @@ class PromptLibrary:
             return "kept"
         if not self._speak_to(piece.text, path):
             return "failed"
-        manifest = self._manifest()  # re-read: another process may have added to it
+        manifest = self.manifest()  # re-read: another process may have added to it
         manifest[piece.name] = {"text": piece.text, "stamp": self._stamp(path)}
         self._save_manifest(manifest)
         return "generated"
@@ -117,7 +117,7 @@ class PromptLibrary:
         if piece.name:
             path = self.folder / f"{piece.name}.wav"
             if not path.exists() or (self.is_generated(piece.name)
-                                     and self._manifest()[piece.name].get("text") != piece.text):
+                                     and self.manifest()[piece.name].get("text") != piece.text):
                 self.make(piece)
             if path.exists() and self._usable(path):
                 return path
