@@ -6,7 +6,7 @@ from edge import config as edge_config_module
 from edge.agent import Agent
 from edge.lights import Say
 from harness.printrig import make_pdf, set_paper, submit_held, wait_queue_ready
-from harness.procs import wait_for
+from harness.procs import free_port, wait_for
 
 HELP_PIN, BUZZER_PIN = 6, 24
 
@@ -74,3 +74,31 @@ def test_the_print_button_is_answered_aloud_with_why_and_then_the_page_count(
     wait_for(lambda: len(said) >= 3, 30, what="accepted, then the pages")
     assert said[1:3] == [("voice.accepted", {}, True),
                          ("voice.printing", {"pages": 3}, True)]
+
+
+SCAN_PIN = 12
+
+
+def test_the_id_card_scan_asks_to_turn_the_card_and_says_the_pickup_code(
+        edge_config, mock_pins, run_in_thread, tmp_path):
+    path = edge_config(panel={"pin_factory": "mock", "scan_button": SCAN_PIN},
+                       scanner={"enabled": True, "scan_preset": "id_card",
+                                "output_dir": str(tmp_path / "scans"),
+                                "web": {"address": "127.0.0.1", "port": free_port()}},
+                       voice={"enabled": True, "device": "null",
+                              "prompts_dir": str(tmp_path / "voice")})
+    agent = Agent(edge_config_module.load(path), pin_factory=mock_pins)
+    said = []
+    agent.voice.player.on_played = lambda s, ok: said.append((s.key, s.values))
+    scanning = next(f for f in agent.features if f.name == "scanning")
+    shown = []  # the code the scan page got
+    scanning.pickup_displays.append(lambda scan: shown.append(scan.code))
+    run_in_thread(agent)
+    wait_for(lambda: scanning.state.device == "ready", 30, what="scanner ready")
+    press(mock_pins, SCAN_PIN)
+    wait_for(lambda: ("voice.turn_card", {}) in said, 30, what="asked to turn the card")
+    press(mock_pins, SCAN_PIN)
+    ready = wait_for(lambda: [v for k, v in said if k == "voice.scan_ready_code"], 60,
+                     what="the scan ready, with its code")
+    assert ready == [{"code": shown[0]}] and len(shown[0]) == 6
+    assert [k for k, _ in said].count("voice.accepted") == 2
