@@ -19,7 +19,10 @@ APT_PACKAGES := cups cups-client cups-ipp-utils cups-filters libcups2-dev \
 	python3-cups python3-sane \
 	fonts-dejavu-core poppler-utils \
 	avahi-daemon dbus systemd chromium chromium-driver \
-	nats-server prometheus
+	nats-server prometheus \
+	espeak-ng sox alsa-utils
+# espeak-ng, sox, alsa-utils: spoken prompts are made by espeak-ng, measured by sox (length,
+# loudness) and played by aplay to ALSA's null device or a FIFO in tests/voice and bench.
 
 .PHONY: setup system-packages venv demo test test-pure bench clean
 

@@ -41,7 +41,8 @@ MOSQUITTO_ETC="$ROOT/etc/mosquitto"
 # builds it.
 CENTRAL_APT=(python3 python3-venv sqlite3 mosquitto mosquitto-clients openssl fonts-dejavu-core
              python3-pil)
-EDGE_APT=(cups cups-client cups-filters cups-ipp-utils sane-utils libsane1 python3 python3-venv)
+EDGE_APT=(cups cups-client cups-filters cups-ipp-utils sane-utils libsane1 python3 python3-venv
+          espeak-ng alsa-utils)  # spoken prompts: espeak-ng makes them, aplay plays them
 # Debian's builds of the edge extra's libraries (pyproject.toml, culturehouse[edge]). The venv
 # sees them (--system-site-packages) and pip takes each one whose version meets the bounds, so
 # pycups and python-sane are never compiled; bookworm's gpiozero (outside Raspberry Pi OS),
@@ -268,8 +269,9 @@ install_edge() {
     need_root edge
     install_packages "${EDGE_APT[@]}"
     install_optional_packages "${EDGE_APT_PYTHON[@]}"
-    # gpio: the GPIO chip; lpadmin: release and cancel jobs in CUPS; scanner: USB scanners.
-    ensure_user gpio lpadmin lp scanner
+    # gpio: the GPIO chip; lpadmin: release and cancel jobs in CUPS; scanner: USB scanners;
+    # audio: the speaker (ALSA) for spoken prompts.
+    ensure_user gpio lpadmin lp scanner audio
     make_venv
     build_tools_if_needed
     pip_install "$SRC[edge]"
@@ -277,6 +279,11 @@ install_edge() {
     install_config edge "$template"
     install_env edge CULTUREHOUSE_MQTT_PASSWORD
     state_dir "$ROOT/var/lib/culturehouse"
+    # Spoken prompts missing from the prompts folder are made now with espeak-ng (staff
+    # recordings there are kept), as the service user who plays them.
+    system runuser -u "$SERVICE_USER" -- "$VENV/bin/culturehouse-edge" voice \
+        --config "$ROOT/etc/culturehouse/edge.toml" --generate \
+        || say "voice prompts not made now; the agent makes them at first use"
     install_unit culturehouse-edge
     say "culturehouse-edge installed. Check it with:"
     say "  sudo culturehouse-edge check --config /etc/culturehouse/edge.toml"

@@ -24,7 +24,8 @@ from .commands import CommandBook
 from .config import EdgeConfig
 from .events import OutboxWriter
 from .feature import ButtonPress, FeatureContext, Indicator, Now, item_owner
-from .lights import broker_indicator, plan_panel, press_beep
+from .lights import (ATTENDED_FOR, Say, broker_indicator, event_say, pickup_say, plan_panel,
+                     press_beep, press_say)
 from .liveness import AgentLock, write_link_state
 from .outbox import Outbox
 from .publisher import Publisher
@@ -77,6 +78,16 @@ class Agent:
         if cfg.panel.fitted():
             from .panel import GpioPanel
             self.panel = GpioPanel(cfg.panel, self.post, pin_factory)
+        self.voice = None
+        if cfg.voice.enabled:
+            from .voice.player import Voice
+            self.voice = Voice(cfg.voice, state_dir, cfg.house.language, cfg.house.timezone)
+            for feature in self.features:  # a finished scan's pickup code is said aloud too
+                if hasattr(feature, "pickup_displays"):
+                    feature.pickup_displays.append(
+                        lambda scan, web=getattr(feature.cfg, "web", None):
+                        self.speak(pickup_say(scan.code if web and web.enabled else "")))
+        self._pressed_at = float("-inf")  # monotonic time of the last press (attended?)
         self.link_down_since: float | None = time.monotonic()
         self.healthy_at = time.monotonic()  # last main-loop pass (for the watchdog)
         self._stopping = False
@@ -105,7 +116,16 @@ class Agent:
 
     def emit(self, event_type: str, data: Mapping[str, Any], at: Now | None = None) -> int | None:
         """Queue an event in the outbox (refused and counted if it breaks the contract)."""
+        self.speak(event_say(event_type))
         return self.rows.event(event_type, data, at or now())
+
+    def speak(self, prompt: Say | None) -> None:
+        if self.voice and prompt is not None:
+            self.voice.say(prompt)
+
+    def beep(self, kind: str, at: Now) -> None:
+        if self.panel and kind and (self.voice is None or self.voice.wants_buzzer(at.wall)):
+            self.panel.beep(kind)
 
     def sample(self, at: Now) -> int:
         metrics: dict[str, Any] = read_system_metrics(self.ctx.state_dir)
@@ -122,6 +142,8 @@ class Agent:
 
     # ----- main loop -------------------------------------------------------------------------
     def start(self) -> None:
+        if self.voice:
+            self.voice.start()
         if self.panel:
             self.panel.start()
         self.features.start()
@@ -248,22 +270,25 @@ class Agent:
             self.link.publish(self.topics.cmd_result(self.house), protocol.build_cmd_result(result))
 
     def _press(self, press: ButtonPress, at: Now) -> None:
-        outcome = self.features.press(press, at)
+        outcome, refusal = self.features.answer(press, at)
+        self._pressed_at = at.mono
         log.info("%s button: %s", press.button,
                  {True: "accepted", False: "refused", None: "not in use"}[outcome])
-        if self.panel:
-            self.panel.beep(press_beep(press.button, outcome))
+        self.speak(press_say(press.button, outcome, refusal))
+        self.beep(press_beep(press.button, outcome), at)
 
     def indicators(self, at: Now) -> list[Indicator]:
         return [*self.features.indicators(at), broker_indicator(self.link_down_since, at.mono)]
 
     def _tick(self, at: Now) -> None:
         self.features.tick(at)
-        if self.panel:
-            plan = plan_panel(self.indicators(at), self._prompts)
-            self.panel.show(plan.lights)
-            if plan.beep:
-                self.panel.beep(plan.beep)
+        if self.panel or self.voice:
+            plan = plan_panel(self.indicators(at), self._prompts,
+                              at.mono - self._pressed_at <= ATTENDED_FOR)
+            if self.panel:
+                self.panel.show(plan.lights)
+            self.beep(plan.beep, at)
+            self.speak(plan.say)
             self._prompts = plan.prompts
         if at.mono - self._quota_at >= QUOTA_EVERY:
             self._quota_at = at.mono
@@ -277,6 +302,8 @@ class Agent:
         self.link.stop((self.topics.status(self.house), self._status_payload(False, "stopped")))
         if self.panel:
             self.panel.close()
+        if self.voice:
+            self.voice.stop()
         self.lock.release()
         self.outbox.close()
         log.info("stopped")

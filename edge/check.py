@@ -1,7 +1,8 @@
 """`culturehouse-edge check`: one screen a technician can act on, in Vietnamese or English.
 
 The probes no feature owns (broker, GPIO pins, disk, clock) come from common/checks.py;
-printer, scanner and Wi-Fi lines come from each registered feature's own check().
+printer, scanner and Wi-Fi lines come from each registered feature's own check(), the
+voice's from edge/voice/check.py.
 """
 from __future__ import annotations
 
@@ -37,6 +38,8 @@ def run(config_path: str | Path, *, as_json: bool = False, out: TextIO | None = 
     lines.append(check_broker(cfg, path, broker_timeout))
     lines += check_features(cfg, pin_factory, features)
     lines += check_pins(cfg.panel, pin_factory)
+    from .voice.check import check_voice
+    lines += check_voice(cfg.voice, Path(cfg.storage.state_dir), lang)
     lines.append(check_disk("disk", Path(cfg.storage.state_dir), min_free_mb))
     lines.append(assess_clock(clock()))
     title = f"culturehouse-edge check — {cfg.house.id}" + (f" ({cfg.house.name})"

@@ -12,6 +12,7 @@ from typing import Literal
 import protocol
 from .printing.config import PrinterConfig
 from .scanning.config import ScannerConfig
+from .voice.config import VoiceConfig
 from common.mqtt_config import MqttConfig
 from common.settings import Seconds, load_file
 from .wifi.config import WifiConfig
@@ -123,6 +124,7 @@ class EdgeConfig:
     printer: PrinterConfig = field(default_factory=PrinterConfig)
     scanner: ScannerConfig = field(default_factory=ScannerConfig)
     wifi: WifiConfig = field(default_factory=WifiConfig)
+    voice: VoiceConfig = field(default_factory=VoiceConfig)
 
     @property
     def mqtt_username(self) -> str:

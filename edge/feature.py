@@ -56,10 +56,12 @@ class Indicator:
     level: "ok" (ready), "busy" (working), "attention" (needs a person), "prompt"
     (waiting for the citizen, e.g. turn the ID card over). cause: a stable keyword
     such as "paper_out", "jam", "printer_offline", "scanner_fault", "broker_down".
+    count: a number the cause's spoken prompt names (pages being printed), 0 = not known.
     """
 
     level: str = "ok"
     cause: str = ""
+    count: int = 0
 
 
 @dataclass(frozen=True)
@@ -100,6 +102,7 @@ class Feature:
     name = "feature"
     commands: frozenset[str] = frozenset()
     items: tuple[type, ...] = ()
+    refusal = ""  # why the last press this feature refused was refused ("" = not said)
 
     def start(self) -> None:
         """Open devices and start adapter threads."""
@@ -190,11 +193,21 @@ class Features(list):
 
     def press(self, press: ButtonPress, now: Now) -> bool | None:
         """Offered to each feature in turn until one takes it (True/False), else None."""
+        return self.answer(press, now)[0]
+
+    def answer(self, press: ButtonPress, now: Now) -> tuple[bool | None, str]:
+        """The press's outcome and, when refused, why: the feature's own `refusal`, else
+        the cause its indicator shows (e.g. "scanner_missing"), else ""."""
         for feature in self:
             outcome = feature.on_button(press, now)
-            if outcome is not None:
-                return outcome
-        return None
+            if outcome is None:
+                continue
+            if outcome:
+                return outcome, ""
+            shown = feature.indicator(now)
+            return outcome, feature.refusal or (shown.cause if shown.level == "attention"
+                                                else "")
+        return None, ""
 
     def indicators(self, now: Now) -> list[Indicator]:
         return [feature.indicator(now) for feature in self]

@@ -12,6 +12,7 @@ from common.i18n import catalogue, phrase, placeholders, text
 REPO = Path(__file__).resolve().parent.parent
 SAME_IN_BOTH = {"check.feature.wifi"}  # a name, not a word: "Wi-Fi" in either language
 NAMESPACES = ("check", "dashboard", "scan_page", "metric", "state", "cause", "reason", "alert",
+              "voice",
               "duration", "event", "unit")
 # A key written out in the code: a quoted literal in one of the catalogue's namespaces.
 # Keys built at run time ("state." + s) end in a dot here and are left out.

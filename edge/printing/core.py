@@ -14,6 +14,7 @@ from typing import Any, Mapping
 
 from ..feature import Emit, Indicator, Now
 from .config import PrinterConfig
+from .keeping import Hold, fault_since, to_hold, to_restart
 from .rules import (DOWN_STATES, HELD, JOB_WORDS, PENDING, PROCESSING, Cancel, Count, Enable,
                     Intent, Job, Release, Restart, Snapshot, Submit, changes, decide_press,
                     expired, job_ids, origin_kind, problem, queue_metrics, should_heal, stuck)
@@ -21,6 +22,7 @@ from .rules import (DOWN_STATES, HELD, JOB_WORDS, PENDING, PROCESSING, Cancel, C
 COUNTERS = ("print.jobs.total", "print.pages.total", "print.failed.total",
             "print.cancelled.total", "print.expired.total", "print.held.total",
             "print.released.total", "print.refused.total", "print.reenabled.total",
+            "print.kept.total",
             "copy.jobs.total", "copy.pages.total", "copy.failed.total")
 MAX_PRESS_ACTIONS = 2  # one running plus at most one queued behind it
 STUCK_GRACE = 5.0  # seconds a restarted job may stay stopped before it is cancelled
@@ -41,6 +43,8 @@ class PrintState:
     intents: Mapping[int, Intent] = field(default_factory=_table)  # job id -> our reason
     copies: Mapping[int, str] = field(default_factory=_table)  # job id -> copy id
     restarted: Mapping[int, float] = field(default_factory=_table)  # job id -> mono time
+    kept: Mapping[int, str] = field(default_factory=_table)  # job id -> fault that took it back
+    fault_since: float | None = None  # monotonic time a fault that takes jobs back appeared
     inflight: tuple = ()  # actions sent to the worker, not yet done
     pressed: tuple = ()  # the subset a button press asked for
     last_heal: float | None = None  # monotonic time of the last re-enable
@@ -94,8 +98,10 @@ def claimed(state: PrintState) -> set[int]:
     released job stays claimed until a snapshot shows it no longer held (then a long
     press may still cancel it while it prints)."""
     held = {j.id for j in state.snapshot.jobs if j.held} if state.snapshot else set()
+    # A kept job is claimed until it shows held again; then a press may release it.
     decided = {job_id for job_id, intent in state.intents.items()
-               if intent.why != "release" or job_id in held}
+               if (job_id in held) == (intent.why == "release")
+               or intent.why not in ("release", "kept")}
     return {job_id for a in state.inflight for job_id in job_ids(a)} | decided
 
 
@@ -132,7 +138,11 @@ def press(state: PrintState, seconds: float, long_press: float,
 def snapshot(state: PrintState, item: QueueSnapshot, now: Now,
              cfg: PrinterConfig) -> tuple[PrintState, list]:
     """A new look at the queue: the events it means, then timers on the fresh view."""
-    new = item.snapshot
+    restarts = to_restart(state.snapshot, item.snapshot, state.intents, cfg.block_on)
+    taken_back = {restart.job_id for restart, _cause in restarts}
+    # A job the printer ended in a fault is not over: no event until its restart is done.
+    new = replace(item.snapshot, finished=tuple(j for j in item.snapshot.finished
+                                                if j.id not in taken_back))
     actions: list = []
     for effect in changes(state.snapshot, new, state.intents, state.copies):
         if isinstance(effect, Count):
@@ -140,12 +150,23 @@ def snapshot(state: PrintState, item: QueueSnapshot, now: Now,
         else:
             actions.append(effect)
     gone = {job.id for job in new.finished}
-    state = replace(state, snapshot=new, monitor=item.monitor,
-                    intents=_table({k: v for k, v in state.intents.items() if k not in gone}),
-                    copies=_table({k: v for k, v in state.copies.items() if k not in gone}),
-                    restarted=_table({k: v for k, v in state.restarted.items() if k not in gone}))
+
+    def alive(table: Mapping) -> Mapping:
+        return _table({k: v for k, v in table.items() if k not in gone})
+
+    state = replace(state, snapshot=new, monitor=item.monitor, intents=alive(state.intents),
+                    copies=alive(state.copies), restarted=alive(state.restarted),
+                    kept=alive(state.kept))
+    for restart, cause in restarts:
+        state = _keep(state, restart, cause)
+        actions.append(restart)
     state, more = tick(state, now, cfg)
     return state, actions + more
+
+
+def _keep(state: PrintState, action: Hold | Restart, cause: str) -> PrintState:
+    state = _send(state, action, Intent("kept"))
+    return replace(state, kept=_table({**state.kept, action.job_id: cause}))
 
 
 def done(state: PrintState, item: ActionDone, now: Now) -> tuple[PrintState, list]:
@@ -157,6 +178,8 @@ def done(state: PrintState, item: ActionDone, now: Now) -> tuple[PrintState, lis
         if not item.ok:
             return _copy_failed(state, action.copy_id, item.error)
         return replace(state, copies=_table({**state.copies, item.job_id: action.copy_id})), []
+    if isinstance(action, (Hold, Restart)) and getattr(action, "hold", True):
+        return _kept(state, action, item)
     if isinstance(action, Restart) and item.ok:
         return replace(state, restarted=_table({**state.restarted, action.job_id: now.mono})), []
     if isinstance(action, Enable) and item.ok:
@@ -168,6 +191,31 @@ def done(state: PrintState, item: ActionDone, now: Now) -> tuple[PrintState, lis
     return state, []
 
 
+def _kept(state: PrintState, action: Hold | Restart, item: ActionDone) -> tuple[PrintState, list]:
+    """A hold or held restart after a printer fault is done: the job waits for its citizen
+    (print.job_kept), or, when CUPS could not restart it, it failed after all."""
+    job_id = action.job_id
+    cause = state.kept.get(job_id, "")
+    if item.ok:
+        return _count(state, "print.kept.total"), [Emit("print.job_kept",
+                                                        {"job": job_id, "cause": cause})]
+    busy = {j for a in state.inflight for j in job_ids(a)}
+    if job_id not in busy:
+        state = replace(state, intents=_table({k: v for k, v in state.intents.items()
+                                               if k != job_id}),
+                        kept=_table({k: v for k, v in state.kept.items() if k != job_id}))
+    if isinstance(action, Hold):
+        return state, []  # it left the printer meanwhile: its snapshot tells how it ended
+    state = _count(state, "print.failed.total")
+    out: list = [Emit("print.job_failed", {"job": job_id, "reason": "aborted"})]
+    copy_id = state.copies.get(job_id)
+    state = replace(state, copies=_table({k: v for k, v in state.copies.items() if k != job_id}))
+    if copy_id is not None:
+        state, more = _copy_failed(state, copy_id, "aborted")
+        out += more
+    return state, out
+
+
 def tick(state: PrintState, now: Now, cfg: PrinterConfig) -> tuple[PrintState, list]:
     """Timers: held jobs expire, stopped jobs are restarted then cancelled, a paused queue
     is re-enabled."""
@@ -175,6 +223,12 @@ def tick(state: PrintState, now: Now, cfg: PrinterConfig) -> tuple[PrintState, l
     if snap is None or snap.status.state in DOWN_STATES:
         return state, []
     actions: list = []
+    cause = problem(snap.status, cfg.block_on)
+    state = replace(state, fault_since=fault_since(snap, cfg.block_on, state.fault_since,
+                                                   now.mono))
+    for action in to_hold(snap, cfg.block_on, state.fault_since, now.mono, claimed(state)):
+        state = _keep(state, action, cause)
+        actions.append(action)
     for action in expired(snap, now.wall, cfg.hold_expiry, claimed(state)):
         state = _send(state, action, Intent("expired"))
         actions.append(action)
@@ -270,8 +324,11 @@ def indicator(state: PrintState, cfg: PrinterConfig) -> Indicator:
     cause = problem(snap.status, cfg.block_on)
     if cause:
         return Indicator("attention", cause)
-    if any(j.state == PROCESSING for j in snap.jobs):
-        return Indicator("busy", "printing")
+    printing = [j for j in snap.jobs if j.state == PROCESSING]
+    if printing:  # the count its prompt says ("đang in 3 trang"): 0 until CUPS has counted
+        return Indicator("busy", "printing", printing[0].pages)
+    if any(j.held and j.id in state.kept for j in snap.jobs):
+        return Indicator("prompt", "job_kept")  # the fault is cleared: press PRINT again
     if any(j.held for j in snap.jobs):
         return Indicator("prompt", "job_waiting")
     return Indicator("ok")

@@ -18,6 +18,7 @@ from typing import Callable
 from urllib.parse import urlsplit
 
 from .core import ActionDone, QueueSnapshot
+from .keeping import Hold
 from .parsers import (DEVICE_ATTRS, JOB_ATTRS, PRINTER_ATTRS, QueueCheck, parse_finished,
                       parse_queue_check, parse_queue_jobs, parse_status, purged)
 from .rules import (Cancel, Enable, Job, PrinterStatus, Release, Restart, Snapshot, Submit,
@@ -191,6 +192,10 @@ class CupsPrintQueue:
                     self._call(conn.setJobHoldUntil, job_id, "no-hold")
             elif isinstance(action, Cancel):
                 self._call(conn.cancelJob, action.job_id)
+            elif isinstance(action, Hold):
+                self._call(conn.setJobHoldUntil, action.job_id, "indefinite")
+            elif isinstance(action, Restart) and action.hold:
+                self._call(conn.restartJob, action.job_id, job_hold_until="indefinite")
             elif isinstance(action, Restart):
                 self._call(conn.restartJob, action.job_id)
             elif isinstance(action, Enable):

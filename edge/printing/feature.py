@@ -15,6 +15,7 @@ from . import core
 from .config import PrinterConfig
 from .cups_queue import CupsPrintQueue, Rescan, check_queue
 from .cups_sharing import apply_share_on_lan, sharing_lines
+from .keeping import Hold
 from .rules import (Cancel, Enable, PrinterStatus, Release, Restart, Submit, job_ids,
                     readiness)
 
@@ -104,6 +105,8 @@ class PrintFeature(Feature):
         action = item.action
         if item.ok and isinstance(action, Submit):
             log.info("copy: submitted as job %d", item.job_id)
+        elif item.ok and isinstance(action, (Hold, Restart)) and getattr(action, "hold", True):
+            log.info("print: job %d held again after a printer fault", action.job_id)
         elif item.ok and isinstance(action, Restart):
             log.info("print: restarted stopped job %d", action.job_id)
         elif item.ok and isinstance(action, Enable):
@@ -114,6 +117,7 @@ class PrintFeature(Feature):
         if press.button != "print":
             return None
         verdict = self._apply(*core.press(self.state, press.seconds, self.long_press, self.cfg))
+        self.refusal = "" if verdict.ok else str(verdict.detail or "")
         if not verdict.ok:
             log.info("print: press refused (%s)", verdict.detail)
         return verdict.ok

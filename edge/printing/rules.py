@@ -68,6 +68,7 @@ class Cancel:
 @dataclass(frozen=True)
 class Restart:
     job_id: int
+    hold: bool = False  # restart it held (a job a printer fault ended: edge.printing.keeping)
 
 
 @dataclass(frozen=True)
@@ -85,9 +86,8 @@ def job_ids(action: object) -> tuple[int, ...]:
     """The jobs an action targets."""
     if isinstance(action, Release):
         return action.job_ids
-    if isinstance(action, (Cancel, Restart)):
-        return (action.job_id,)
-    return ()
+    job_id = getattr(action, "job_id", None)  # Cancel, Restart, keeping.Hold
+    return (job_id,) if job_id is not None else ()
 
 
 @dataclass(frozen=True)
@@ -248,7 +248,7 @@ def changes(prev: Snapshot | None, new: Snapshot, intents: Mapping[int, Intent],
     before = {j.id: j for j in prev.jobs}
     now_active = {j.id: j for j in new.jobs}
     for job in new.jobs:
-        if job.id not in before and job.held:
+        if job.id not in before and job.held and intents.get(job.id, NO_INTENT).why != "kept":
             out.append(Emit("print.job_held", {"job": job.id}))
             out.append(Count("print.held.total"))
     for job_id, old in before.items():
