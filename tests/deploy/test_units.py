@@ -94,9 +94,10 @@ def test_unit_drops_every_capability_and_closes_devices(unit):
     assert d["MemoryMax"] and d["StateDirectory"]
 
 
-def test_edge_unit_allows_only_the_gpio_chip_and_usb_devices():
+def test_edge_unit_allows_only_the_gpio_chip_usb_and_sound_devices():
+    # char-alsa: the spoken prompts play through aplay (docs/voice.md).
     assert sorted(directives("culturehouse-edge")["DeviceAllow"]) == [
-        "char-gpiochip rw", "char-usb_device rw"]
+        "char-alsa rw", "char-gpiochip rw", "char-usb_device rw"]
 
 
 def test_secrets_come_from_the_env_file_not_the_unit():
