@@ -184,7 +184,12 @@ install_unit() {
     install -m 0644 "$SRC/systemd/$1.service" "$UNITS/$1.service"
     system systemctl daemon-reload
     system systemctl enable "$1.service"
-    system systemctl restart "$1.service"
+    # A first install usually has an unfinished config (a password, a CA file still to
+    # copy): the agent refuses it and says why. That is the next step, not a failed install.
+    if ! system systemctl restart "$1.service"; then
+        say "$1 does not start yet: run the check below, it says what is missing"
+        say "  (or: journalctl -u $1 -n 20); after fixing it: sudo systemctl restart $1"
+    fi
 }
 
 state_dir() {

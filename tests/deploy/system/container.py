@@ -34,6 +34,10 @@ class Container:
             ["systemd-nspawn", "--quiet", "--boot", "--directory", str(self.tree),
              "--volatile=overlay", "--private-network", "--keep-unit", "--register=no",
              "--machine", self.name, "--console=pipe",
+             # nspawn's own seccomp filter refuses every @clock call, even adjtimex's
+             # read-only form; allow that back (without CAP_SYS_TIME nothing can set the
+             # clock), so the units' clock reading is tested as on a Pi.
+             "--system-call-filter=adjtimex clock_adjtime",
              f"--bind-ro={self.checkout}:{CHECKOUT}", f"--bind-ro={self.wheels}:{WHEELS}"],
             stdin=subprocess.DEVNULL, stdout=log, stderr=subprocess.STDOUT,
             start_new_session=True)
@@ -80,8 +84,9 @@ class Container:
            input: str | None = None) -> subprocess.CompletedProcess:
         """Run a bash script inside as root; its output as text."""
         out = subprocess.run(
-            ["nsenter", "--target", str(self.leader), "--all", "--wd=/root",
-             "env", "-i", *(f"{k}={v}" for k, v in INSIDE_ENV.items()), "bash", "-c", script],
+            # (nsenter's --wd would resolve the directory on the host's side.)
+            ["nsenter", "--target", str(self.leader), "--all", "env", "-i",
+             *(f"{k}={v}" for k, v in INSIDE_ENV.items()), "bash", "-c", "cd /root\n" + script],
             capture_output=True, text=True, timeout=timeout, input=input)
         if check and out.returncode != 0:
             raise RuntimeError(f"inside the container: {script}\nexit {out.returncode}\n"

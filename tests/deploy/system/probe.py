@@ -5,6 +5,7 @@ while counting a process's threads. Prints one JSON object.
   probe.py api USER PASSWORD METHOD PATH [JSON-BODY]
   probe.py get URL
   probe.py flood PORT CONNECTIONS PID
+  probe.py commands USER PASSWORD HOUSE COUNT
 """
 from __future__ import annotations
 
@@ -35,21 +36,53 @@ def request(opener, method: str, url: str, body: bytes | None = None,
         return exc.code, exc.read()
 
 
+class Staff:
+    """A logged-in dashboard session (cookie and CSRF token)."""
+
+    def __init__(self, user: str, password: str):
+        self.opener = urllib.request.build_opener(
+            urllib.request.HTTPCookieProcessor(http.cookiejar.CookieJar()), NoRedirect)
+        form = urllib.parse.urlencode({"user": user, "password": password}).encode()
+        status, _ = request(self.opener, "POST", BASE + "/login", form,
+                            {"Content-Type": "application/x-www-form-urlencoded"})
+        self.status = status
+        self.csrf = (json.loads(request(self.opener, "GET", BASE + "/api/session")[1])["csrf"]
+                     if status == 303 else "")
+
+    def call(self, method: str, path: str, body: str = "") -> dict:
+        if self.status != 303:
+            return {"status": self.status, "error": "login refused"}
+        status, data = request(self.opener, method, BASE + path, body.encode() or None,
+                               {"Content-Type": "application/json", "X-CSRF-Token": self.csrf})
+        try:
+            return {"status": status, "body": json.loads(data)}
+        except ValueError:
+            return {"status": status, "text": data.decode(errors="replace")[:500]}
+
+
 def api(user: str, password: str, method: str, path: str, body: str = "") -> dict:
-    opener = urllib.request.build_opener(
-        urllib.request.HTTPCookieProcessor(http.cookiejar.CookieJar()), NoRedirect)
-    form = urllib.parse.urlencode({"user": user, "password": password}).encode()
-    status, _ = request(opener, "POST", BASE + "/login", form,
-                        {"Content-Type": "application/x-www-form-urlencoded"})
-    if status != 303:
-        return {"status": status, "error": "login refused"}
-    csrf = json.loads(request(opener, "GET", BASE + "/api/session")[1])["csrf"]
-    status, data = request(opener, method, BASE + path, body.encode() or None,
-                           {"Content-Type": "application/json", "X-CSRF-Token": csrf})
-    try:
-        return {"status": status, "body": json.loads(data)}
-    except ValueError:
-        return {"status": status, "text": data.decode(errors="replace")[:500]}
+    return Staff(user, password).call(method, path, body)
+
+
+def commands(user: str, password: str, house: str, count: int) -> dict:
+    """COUNT `ping` commands sent at once through the dashboard, then every answer awaited:
+    how many came back ok, and how long it took."""
+    staff = Staff(user, password)
+    start = time.monotonic()
+    sent = [staff.call("POST", f"/api/houses/{house}/commands",
+                       json.dumps({"name": "ping", "args": {}})) for _ in range(count)]
+    ids = [s["body"]["req_id"] for s in sent if s.get("status") == 202]
+    answers: dict[str, dict] = {}
+    while len(answers) < len(ids) and time.monotonic() - start < 60:
+        for req_id in ids:
+            if req_id not in answers:
+                got = staff.call("GET", f"/api/commands/{req_id}").get("body", {})
+                if got.get("done"):
+                    answers[req_id] = got
+        time.sleep(0.2)
+    return {"sent": len(ids), "answered": len(answers),
+            "ok": sum(1 for a in answers.values() if a.get("ok")),
+            "seconds": round(time.monotonic() - start, 1)}
 
 
 def get(url: str) -> dict:
@@ -94,6 +127,8 @@ def main(argv: list[str]) -> int:
         out = api(*args)
     elif cmd == "get":
         out = get(args[0])
+    elif cmd == "commands":
+        out = commands(args[0], args[1], args[2], int(args[3]))
     elif cmd == "flood":
         out = flood(int(args[0]), int(args[1]), int(args[2]))
     else:

@@ -6,9 +6,10 @@ from __future__ import annotations
 
 import json
 import re
+import shlex
 import time
 
-from .deployment import HOUSE, UNITS, Deployment
+from .deployment import HOUSE, OPERATOR, UNITS, Deployment
 from .report import expect
 
 UNIT_FILES = "/etc/systemd/system"
@@ -49,6 +50,35 @@ def self_check(d: Deployment, role: str) -> str:
     return f"{ok} ✔{note}" + (f", – {', '.join(skipped)}" if skipped else "")
 
 
+# Sandbox settings of a unit a transient copy may take; the rest start, stop or share things
+# with the running service (its runtime directory, its IPC, its secrets).
+NOT_COPIED = ("Type", "NotifyAccess", "WatchdogSec", "ExecStart", "Restart", "RestartSec",
+              "RestartPreventExitStatus", "TimeoutStartSec", "TimeoutStopSec",
+              "EnvironmentFile", "RuntimeDirectory", "RuntimeDirectoryMode", "StateDirectory",
+              "StateDirectoryMode", "RemoveIPC")
+READ_CLOCK = ("/opt/culturehouse/venv/bin/python -c 'from common.clock import read_kernel_sync; "
+              "print(read_kernel_sync())'")
+
+
+def clock_in_sandbox(d: Deployment) -> str:
+    """The kernel's clock state (adjtimex, read-only) is readable under each unit's own
+    sandbox, and reads as it does for root: what the agent stamps and `check` shows."""
+    as_root = d.sh(READ_CLOCK).stdout.strip()
+    expect(as_root in ("True", "False"), f"root cannot read the clock here: {as_root}")
+    for unit in UNITS:
+        text = d.sh(f"cat {UNIT_FILES}/{unit}.service").stdout
+        service = text.split("[Service]", 1)[1].split("\n[", 1)[0]
+        props = [line for line in service.splitlines()
+                 if re.match(r"[A-Z]\w*=", line) and line.split("=")[0] not in NOT_COPIED]
+        sandboxed = d.sh("systemd-run --quiet --wait --pipe --collect "
+                         + " ".join(shlex.quote("--property=" + p) for p in props)
+                         + " " + READ_CLOCK).stdout.strip()
+        expect(sandboxed == as_root, f"{unit}'s sandbox reads the clock as {sandboxed} "
+               f"(None: adjtimex refused), root as {as_root}")
+    return (f"adjtimex reads under both units' sandboxes as for root (kernel synchronised: "
+            f"{as_root}); no CAP_SYS_TIME, so nothing in them can set it")
+
+
 def dashboard(d: Deployment) -> str:
     health = d.probe("get", "http://127.0.0.1:8080/healthz")
     expect(health["status"] == 200 and '"ok"' in health["text"], f"/healthz: {health}")
@@ -81,6 +111,18 @@ def forced_warning(d: Deployment) -> str:
     line = next(x for x in warnings.splitlines() if "broker connection lost" in x)
     d.wait(f"{HOUSE} back online after the broker restart", lambda: d.card()["online"], 60, 2)
     return f"journalctl -p warning -u culturehouse-edge: {line.strip()!r}"
+
+
+def commands_over_tls(d: Deployment, count: int = 60) -> str:
+    """Many commands at once while telemetry flows: each answered, the house's TLS session
+    never dropped (two threads writing one TLS socket once broke it: "bad record mac")."""
+    since = d.sh("date +%s").stdout.strip()
+    seen = d.probe("commands", *OPERATOR, HOUSE, str(count))
+    expect(seen["sent"] == count and seen["ok"] == count, f"commands: {seen}")
+    log = d.sh(f"journalctl -u culturehouse-edge --since @{since} --no-pager -o cat").stdout
+    drops = [line for line in log.splitlines() if "broker connection lost" in line]
+    expect(not drops, f"{len(drops)} drops: {drops[:3]}")
+    return f"{count} pings answered ok in {seen['seconds']} s, no drop"
 
 
 def print_job(d: Deployment) -> str:
