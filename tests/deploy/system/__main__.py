@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import functools
 import shutil
+import signal
 import sys
 import tempfile
 import time
@@ -60,6 +61,8 @@ def steps(d: Deployment) -> list[tuple[str, object]]:
 
 
 def main() -> int:
+    # `timeout` (make deploy-test) and CI stop with SIGTERM: power the container off first.
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
     begin = time.monotonic()
     missing = [tool for tool in NEEDED if not shutil.which(tool)]
     if missing:

@@ -111,5 +111,11 @@ class Container:
         try:
             self.proc.wait(timeout)
         except subprocess.TimeoutExpired:
-            os.killpg(self.proc.pid, signal.SIGKILL)
+            # SIGKILL to the container's PID 1 ends everything in its PID namespace; nspawn
+            # alone would leave it running.
+            for pid in (self.leader, self.proc.pid):
+                try:
+                    os.kill(pid, signal.SIGKILL)
+                except ProcessLookupError:
+                    pass
             self.proc.wait(10)
