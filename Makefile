@@ -53,8 +53,8 @@ test-suite: setup
 	$(SUDO) timeout --kill-after=30 3000 $(VPY) -m pytest -p no:cacheprovider
 
 # Boots Debian bookworm with systemd as PID 1 in a container that has only its own loopback,
-# installs central and a house as docs/deploy.md says and checks the units (about 5 minutes;
-# the first run also builds the cached tree in /var/cache/culturehouse-deploy, 1-2 minutes).
+# installs central and a house as docs/deploy.md says and checks the units (about 4 minutes;
+# the first run also builds the cached tree in /var/cache/culturehouse-deploy, about 1 minute).
 # Standard library only: it needs no venv. Root for mmdebstrap and systemd-nspawn.
 deploy-test: system-packages
 	$(SUDO) timeout --kill-after=30 1800 /usr/bin/python3 -m tests.deploy.system

@@ -350,9 +350,9 @@ list_packages() {
     esac
 }
 
-# Wheels for everything pip installs (both roles, and setuptools to build the program) into
-# DIR, on a machine with the internet and the same Debian and architecture as the target.
-# pycups and python-sane are left out: the installer takes Debian's builds of them.
+# Wheels for everything pip installs (both roles' extras, and setuptools to build the
+# program) into DIR, on a machine with the internet and the same Debian and architecture as
+# the target. pycups and python-sane are left out: the installer takes Debian's builds.
 fetch_wheels() {
     local dir="${1:?wheels needs a directory}" tmp reqs
     mkdir -p "$dir"
@@ -363,8 +363,9 @@ fetch_wheels() {
 import sys, tomllib
 data = tomllib.load(open(sys.argv[1], "rb"))
 project = data["project"]
-for req in (data["build-system"]["requires"] + project["dependencies"]
-            + project["optional-dependencies"]["edge"]):
+extras = project.get("optional-dependencies", {})
+roles = [req for role in ("edge", "central") for req in extras.get(role, [])]
+for req in data["build-system"]["requires"] + project["dependencies"] + roles:
     if not req.startswith(("pycups", "python-sane")):
         print(req)
 PY

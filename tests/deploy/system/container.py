@@ -29,10 +29,13 @@ class Container:
     def boot(self, timeout: float = 120) -> str:
         """Start it and wait until systemd says the boot finished; its state."""
         log = open(self.log_path, "wb")
-        # --keep-unit --register=no: nspawn needs neither a systemd nor machined on the host.
+        # On a host booted with systemd, nspawn asks it for a scope with its own delegated
+        # cgroup; elsewhere (a CI container, this project's VM) it keeps the caller's.
+        # --register=no: machined is not needed either way.
+        scope = [] if Path("/run/systemd/system").is_dir() else ["--keep-unit"]
         self.proc = subprocess.Popen(
             ["systemd-nspawn", "--quiet", "--boot", "--directory", str(self.tree),
-             "--volatile=overlay", "--private-network", "--keep-unit", "--register=no",
+             "--volatile=overlay", "--private-network", *scope, "--register=no",
              "--machine", self.name, "--console=pipe",
              # nspawn's own seccomp filter refuses every @clock call, even adjtimex's
              # read-only form; allow that back (without CAP_SYS_TIME nothing can set the

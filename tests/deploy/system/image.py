@@ -2,7 +2,7 @@
 from inside it (the container has no network but its own loopback).
 
 Both live under CACHE (reused across runs and CI jobs), keyed by what they hold: the tree by
-its package list and the machine's apt sources, the wheels by pyproject.toml.
+its package list and the machine's apt sources, the wheels by pyproject.toml and install.sh.
 """
 from __future__ import annotations
 
@@ -70,9 +70,10 @@ def ensure_tree() -> tuple[Path, bool]:
 
 
 def ensure_wheels() -> tuple[Path, bool]:
-    """The wheelhouse `install.sh wheels` makes (kept per pyproject.toml) and whether it was
-    made now."""
-    key = hashlib.sha256((REPO / "pyproject.toml").read_bytes()).hexdigest()[:16]
+    """The wheelhouse `install.sh wheels` makes (kept per pyproject.toml and install.sh, a
+    few seconds to remake) and whether it was made now."""
+    key = hashlib.sha256((REPO / "pyproject.toml").read_bytes()
+                         + (REPO / "install.sh").read_bytes()).hexdigest()[:16]
     final = CACHE / f"wheels-{key}"
     if (final / ".complete").exists():
         return final, False

@@ -8,10 +8,17 @@ import shlex
 from .container import CHECKOUT, SRC
 from .deployment import HOUSE, OPERATOR, PIP_ARGS, UNITS, Deployment
 from .report import expect
+from .service_steps import self_check
 
 HOUSE_CONFIG = "tests/deploy/system/house-01.toml"
 KEPT = ("/etc/culturehouse/central.toml", "/etc/culturehouse/central.env",
-        "/etc/culturehouse/edge.toml", "/etc/culturehouse/edge.env")
+        "/etc/culturehouse/edge.toml", "/etc/culturehouse/edge.env", "/etc/culturehouse/ca.crt",
+        "/etc/mosquitto/culturehouse.passwd", "/etc/mosquitto/culturehouse.acl",
+        "/etc/mosquitto/certs/ca.crt", "/etc/mosquitto/certs/broker.crt",
+        "/etc/mosquitto/certs/broker.key")
+# A line the "new release" adds to the program: the upgrade must install it, though the
+# version number did not change (a `git pull` between releases).
+NEW_CODE = "NEW_RELEASE_MARKER = True  # added by the deployment test's upgrade"
 
 
 def copy_checkout(d: Deployment) -> str:
@@ -110,6 +117,7 @@ def fingerprint(d: Deployment) -> dict:
 def upgrade(d: Deployment) -> str:
     """operations.md "Upgrades": install again over the running system, both roles."""
     before = fingerprint(d)
+    d.sh(f"echo {shlex.quote(NEW_CODE)} >> {SRC}/edge/__init__.py")
     for role, args in (("central", ()), ("edge", ("--config", HOUSE_CONFIG))):
         out = d.sh(f"cd {SRC} && CULTUREHOUSE_PIP_ARGS={shlex.quote(PIP_ARGS)} ./install.sh "
                    f"{role} " + " ".join(args), check=False, timeout=900)
@@ -119,6 +127,9 @@ def upgrade(d: Deployment) -> str:
                f"install.sh {role} did not say it kept the config:\n{out.stdout[-1500:]}")
     after = fingerprint(d)
     expect(after["sums"] == before["sums"], "config or secrets changed:\n" + after["sums"])
+    installed = d.sh("/opt/culturehouse/venv/bin/python -c 'import edge; "
+                     "print(getattr(edge, \"NEW_RELEASE_MARKER\", False))'").stdout.strip()
+    expect(installed == "True", "the new release's code was not installed (same version)")
     for unit in UNITS:
         expect(d.show(unit, "ActiveState")["ActiveState"] == "active", f"{unit} not active")
         expect(after["pids"][unit] != before["pids"][unit], f"{unit} was not restarted")
@@ -129,6 +140,9 @@ def upgrade(d: Deployment) -> str:
     d.wait("new telemetry after the upgrade",
            lambda: int(d.sql(f"SELECT count(*) FROM messages WHERE house = '{HOUSE}'"))
            > after["rows"], 60, every=2)
-    return (f"config and secrets kept, both units restarted, {after['rows']} rows and "
-            f"{len(after['state'])} state files kept, telemetry flows again")
+    for role in ("central", "edge"):  # "check … # after"
+        self_check(d, role)
+    return (f"new code installed, config, secrets and broker users/ACL/certificates kept, "
+            f"both units restarted, {after['rows']} rows and {len(after['state'])} state "
+            "files kept, telemetry flows again, both checks pass")
 
