@@ -4,6 +4,9 @@
 #   sudo ./install.sh edge [--config config/houses/house-03.toml]   a cultural house's Pi
 #   sudo ./install.sh central                                        the central server
 #   sudo ./install.sh uninstall [--purge]                            remove the services
+#   ./install.sh packages edge|central    the Debian packages a role installs, one a line
+#   ./install.sh wheels DIR               fetch what pip needs into DIR, for an offline
+#                                         install (CULTUREHOUSE_PIP_ARGS, docs/deploy.md)
 #
 # Re-running upgrades in place: the program and the units are replaced; the config
 # (/etc/culturehouse/*.toml), the secrets (*.env) and the data are never overwritten.
@@ -70,7 +73,7 @@ system() {
 }
 
 usage() {
-    sed -n '2,9p' "$0" | sed 's/^# \{0,1\}//'
+    sed -n '2,12p' "$0" | sed 's/^# \{0,1\}//'
     exit 2
 }
 
@@ -190,7 +193,12 @@ install_unit() {
     install -m 0644 "$SRC/systemd/$1.service" "$UNITS/$1.service"
     system systemctl daemon-reload
     system systemctl enable "$1.service"
-    system systemctl restart "$1.service"
+    # A first install usually has an unfinished config (a password, a CA file still to
+    # copy): the agent refuses it and says why. That is the next step, not a failed install.
+    if ! system systemctl restart "$1.service"; then
+        say "$1 does not start yet: run the check below, it says what is missing"
+        say "  (or: journalctl -u $1 -n 20); after fixing it: sudo systemctl restart $1"
+    fi
 }
 
 state_dir() {
@@ -343,7 +351,51 @@ uninstall() {
     fi
 }
 
+# The Debian packages a role installs (the optional ones this distribution has), so an image
+# or an offline machine can carry them beforehand; the installer's apt step is then a no-op.
+list_packages() {
+    case "${1:-}" in
+        central) printf '%s\n' "${CENTRAL_APT[@]}" ;;
+        edge)
+            printf '%s\n' "${EDGE_APT[@]}"
+            # One apt-cache call: it names the packages it has (and fails for the rest).
+            apt-cache --no-all-versions show "${EDGE_APT_PYTHON[@]}" 2>/dev/null |
+                sed -n 's/^Package: //p' | sort -u || true ;;
+        *) usage ;;
+    esac
+}
+
+# Wheels for everything pip installs (both roles' extras, and setuptools to build the
+# program) into DIR, on a machine with the internet and the same Debian and architecture as
+# the target. pycups and python-sane are left out: the installer takes Debian's builds.
+fetch_wheels() {
+    local dir="${1:?wheels needs a directory}" tmp reqs
+    mkdir -p "$dir"
+    tmp="$(mktemp -d)"
+    # shellcheck disable=SC2064  # expand $tmp now
+    trap "rm -rf '$tmp'" EXIT
+    mapfile -t reqs < <("$PYTHON" - "$SRC/pyproject.toml" <<'PY'
+import sys, tomllib
+data = tomllib.load(open(sys.argv[1], "rb"))
+project = data["project"]
+extras = project.get("optional-dependencies", {})
+roles = [req for role in ("edge", "central") for req in extras.get(role, [])]
+for req in data["build-system"]["requires"] + project["dependencies"] + roles:
+    if not req.startswith(("pycups", "python-sane")):
+        print(req)
+PY
+)
+    "$PYTHON" -m venv "$tmp/venv"
+    # shellcheck disable=SC2206  # CULTUREHOUSE_PIP_ARGS is a list of words on purpose
+    "$tmp/venv/bin/python" -m pip wheel --quiet --disable-pip-version-check \
+        ${CULTUREHOUSE_PIP_ARGS:-} --wheel-dir "$dir" "${reqs[@]}"
+    say "wheels for an offline install are in $dir:"
+    say "  sudo CULTUREHOUSE_PIP_ARGS='--no-index --find-links $dir' ./install.sh edge|central"
+}
+
 case "${1:-}" in
+    packages) shift; list_packages "$@" ;;
+    wheels) shift; fetch_wheels "$@" ;;
     edge) shift; install_edge "$@" ;;
     central) shift; install_central "$@" ;;
     uninstall) shift; uninstall "$@" ;;

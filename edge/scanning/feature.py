@@ -34,6 +34,12 @@ SWEEP_EVERY = 60.0
 STUCK_AFTER = 15 * 60.0
 
 
+def new_job_id() -> str:
+    """A scan's id. A copy's events carry it as `copy_id`, so it must never look like a MAC
+    address: 12 hex digits would, and the contract refuses the event (protocol.bounds)."""
+    return uuid.uuid4().hex[:10]
+
+
 class ScanFeature(Feature):
     name = "scanning"
     commands = frozenset({"scan_cancel", "scan_status"})
@@ -157,7 +163,7 @@ class ScanFeature(Feature):
         if press.button == "copy" and not self.copy_enabled:
             return False
         state, actions, accepted = core.press(
-            self.state, press.button, press.seconds >= self.long_press, uuid.uuid4().hex[:12],
+            self.state, press.button, press.seconds >= self.long_press, new_job_id(),
             now, self.cfg, frozenset(self.plans) if self.state.device == "ready"
             else frozenset(self.cfg.all_presets))
         self._apply(state, actions, now=now)

@@ -80,6 +80,16 @@ def test_unit_is_notify_type_with_watchdog_and_restart_on_failure(unit):
     assert "network-online.target" in " ".join(d["After"])
 
 
+@pytest.mark.parametrize("unit", sorted(TARGETS))
+def test_a_refused_config_is_not_restarted(unit):
+    """Exit code 2 is a config the program refused (common.service.report_config_error):
+    retrying cannot fix it, and would use up StartLimitBurst before the technician's fix."""
+    from common.settings import ConfigError
+    from common.service import report_config_error
+    code = report_config_error(ConfigError("edge.toml", ["x: bad"]))
+    assert directives(unit)["RestartPreventExitStatus"] == [str(code)]
+
+
 def test_edge_unit_starts_after_cups():
     d = directives("culturehouse-edge")
     assert "cups.service" in " ".join(d["After"]) and "cups.service" in " ".join(d["Wants"])
