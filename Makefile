@@ -12,7 +12,9 @@ APT_PACKAGES := cups cups-client cups-ipp-utils cups-filters libcups2-dev \
 	sane-utils libsane1 libsane-dev mosquitto mosquitto-clients \
 	python3 python3-venv python3-dev build-essential pkg-config \
 	python3-cups python3-sane \
-	avahi-daemon dbus systemd chromium chromium-driver
+	avahi-daemon dbus systemd chromium chromium-driver \
+	postgresql-15
+# postgresql-15: the tests run central's store on a private PostgreSQL too (harness/postgres.py).
 
 .PHONY: setup system-packages venv demo test test-pure bench clean
 
@@ -35,7 +37,7 @@ venv: $(VENV)/.installed
 $(VENV)/.installed: pyproject.toml
 	@test -x $(VPY) || $(PYTHON) -m venv $(VENV)
 	$(VPY) -m pip install -q --upgrade pip
-	$(VPY) -m pip install -q -e '.[edge,test]'
+	$(VPY) -m pip install -q -e '.[edge,central,test]'
 	@touch $@
 
 demo: setup

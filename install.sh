@@ -280,7 +280,7 @@ install_central() {
     install_packages "${CENTRAL_APT[@]}"
     ensure_user
     make_venv
-    pip_install "$SRC"
+    pip_install "$SRC[central]"
     link_command culturehouse-central
     local template="$SRC/config/central.example.toml"
     if [ ! -f "$template" ]; then

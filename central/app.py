@@ -13,6 +13,8 @@ import protocol
 from . import __version__, alerts, queries, rollups
 from .collector import Collector
 from .config import CentralConfig
+from .database import ERRORS as DB_ERRORS
+from .isolation import describe
 from .store import Store
 from .web import Deps, Web
 
@@ -106,7 +108,8 @@ class AlertMonitor:
 class Central:
     def __init__(self, cfg: CentralConfig):
         self.cfg = cfg
-        self.store = Store(cfg.storage.database)
+        s = cfg.storage
+        self.store = Store(s.location, s.password, s.partition, s.keep)
         rollups.remember_timezone(self.store.db, cfg.reports.timezone)
         self.collector = Collector(cfg, self.store)
         self.monitor = AlertMonitor(cfg, self.store, self.collector)
@@ -150,6 +153,8 @@ class Central:
             if self.monitor.due(time.monotonic()):
                 try:
                     self.monitor.evaluate(int(time.time() * 1000))
+                except DB_ERRORS as exc:  # the collector says so (and when it is back)
+                    log.debug("alerts not evaluated: %s", describe(exc))
                 except Exception:  # the shell's loop: alerts must not stop central
                     log.exception("evaluating alerts failed")
         self.web.stop()

@@ -19,10 +19,14 @@ def cmd_run(args) -> int:
     from common.sdnotify import SystemdNotifier
     from common.db import SchemaTooNew
     from .app import Central
+    from .database import ERRORS, redact
     try:
         central = Central(cfg)
-    except (OSError, SchemaTooNew) as exc:
+    except SchemaTooNew as exc:
         print(f"cannot start: {exc}", file=sys.stderr)
+        return 1
+    except (OSError, *ERRORS) as exc:  # the file or the server cannot be opened
+        print(f"cannot start: {redact(cfg.storage.location)}: {exc}".strip(), file=sys.stderr)
         return 1
     notifier = SystemdNotifier()
     handle_stop_signals(notifier, central.request_stop)

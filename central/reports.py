@@ -142,20 +142,20 @@ def command(sp):
         from common.settings import ConfigError
 
         from . import config
-        from .store import connect
+        from .database import ERRORS, connect, redact
         try:
             cfg = config.load(args.config)
         except ConfigError as exc:
             return report_config_error(exc)
         try:
-            db = connect(cfg.storage.database, readonly=True)
+            db = connect(cfg.storage.location, readonly=True, password=cfg.storage.password)
             rows = build(db, args.frm, args.to, args.house, args.summary == "month",
                          dict(cfg.houses))
         except BadRequest as exc:
             print(f"report: {exc}", file=sys.stderr)
             return 2
-        except sqlite3.Error as exc:
-            print(f"cannot read {cfg.storage.database}: {exc}", file=sys.stderr)
+        except ERRORS as exc:
+            print(f"cannot read {redact(cfg.storage.location)}: {exc}", file=sys.stderr)
             return 1
         text = json.dumps({"rows": rows}, ensure_ascii=False, indent=1) if args.format == "json" \
             else to_csv(rows)

@@ -9,7 +9,6 @@ import json
 import logging
 import queue
 import re
-import sqlite3
 import threading
 import time
 from dataclasses import dataclass
@@ -25,8 +24,8 @@ from protocol.vocabulary import COMMANDS, command_args_problems
 from . import i18n, pages, queries, reports
 from .alerts import CENTRAL
 from .access import Access, HttpError, Request
+from .database import ERRORS as DB_ERRORS, is_unavailable
 from .queries import BadRequest
-from .store import connect
 
 log = logging.getLogger(__name__)
 MAX_BODY = 64 * 1024
@@ -99,7 +98,7 @@ class Web:
             try:
                 db = self._pool.get_nowait()
             except queue.Empty:
-                db = connect(self.store.path, readonly=True)
+                db = self.store.open_reader()
             self._local.db = db
         return db
 
@@ -144,8 +143,11 @@ class Web:
             status, ctype, payload = reply({"error": str(exc)}, HTTPStatus.BAD_REQUEST)
         except ValueError:
             status, ctype, payload = reply({"error": "bad request"}, HTTPStatus.BAD_REQUEST)
-        except sqlite3.Error:
-            log.exception("database error on %s", path)
+        except DB_ERRORS as exc:
+            if is_unavailable(exc):  # a state the collector logs; no traceback per request
+                log.debug("database unavailable on %s: %s", path, exc)
+            else:
+                log.exception("database error on %s", path)
             status, ctype, payload = reply({"error": "database unavailable"},
                                            HTTPStatus.SERVICE_UNAVAILABLE)
         except Exception:  # a bug: the client still gets an answer, the journal the details

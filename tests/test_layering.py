@@ -14,7 +14,8 @@ REPO = Path(__file__).resolve().parent.parent
 ALLOWED = {
     "protocol": set(),
     "common": {"protocol", "paho", "waitress"},
-    "central": {"protocol", "common", "paho", "jinja2"},  # jinja2: the pages' templates
+    # jinja2: the pages' templates; psycopg: the PostgreSQL store (central/postgres.py)
+    "central": {"protocol", "common", "paho", "jinja2", "psycopg"},
 }
 
 

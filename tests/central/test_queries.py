@@ -61,8 +61,8 @@ def test_a_missing_range_defaults_to_the_last_days():
 
 
 @pytest.mark.parametrize("metric", ['a"b', "wifi.clients') OR 1", "", "x" * 65])
-def test_a_series_of_something_that_is_no_metric_name_is_a_bad_request(tmp_path, metric):
-    store = Store(tmp_path / "central.sqlite")
+def test_a_series_of_something_that_is_no_metric_name_is_a_bad_request(central_db, metric):
+    store = Store(central_db)
     with pytest.raises(BadRequest, match="not a metric name"):
         series(store.db, "house-01", metric, 0, 3_600_000, "raw")
     store.close()

@@ -97,8 +97,8 @@ def test_edge_install_asks_pip_for_the_edge_extra(edge_root):
     assert pip_line(edge_root[1].stdout).endswith(f"--upgrade {REPO}[edge]")
 
 
-def test_central_install_asks_pip_for_the_base_requirements_only(tmp_path):
-    assert pip_line(install(tmp_path, "central").stdout).endswith(f"--upgrade {REPO}")
+def test_central_install_asks_pip_for_the_central_extra(tmp_path):
+    assert pip_line(install(tmp_path, "central").stdout).endswith(f"--upgrade {REPO}[central]")
 
 
 def test_edge_install_needs_no_build_tools_when_the_venv_sees_debians_cups_and_sane(edge_root):
@@ -289,7 +289,8 @@ def edge_venv(tmp_path_factory, checkout) -> RealInstall:
 def test_central_installs_without_a_compiler_and_never_looks_at_the_edge_libraries(central_venv):
     assert "culturehouse" in central_venv.installed
     assert central_venv.installed <= {"culturehouse", "paho-mqtt", "waitress", "jinja2",
-                                       "markupsafe"}
+                                       "markupsafe", "psycopg", "psycopg-binary",
+                                       "typing-extensions"}
     assert [name for name in EDGE_ONLY if name in central_venv.pip_log] == []
 
 
