@@ -15,8 +15,6 @@ from pathlib import Path
 
 from common.db import open_db
 
-from .schema import MIGRATIONS
-
 POSTGRES_SCHEMES = ("postgresql://", "postgres://")
 
 
@@ -38,6 +36,7 @@ def connect(location: str | Path, readonly: bool = False, password: str = ""):
     if is_postgres(location):
         from . import postgres
         return postgres.connect(location, readonly=readonly, password=password)
+    from .schema import MIGRATIONS  # here: the schema imports rollups, which import this
     # WAL + NORMAL: durable on commit barring an OS crash.
     return open_db(location, MIGRATIONS, synchronous="NORMAL", readonly=readonly,
                    factory=SqliteConnection)
@@ -77,6 +76,45 @@ def is_unavailable(exc: BaseException) -> bool:
         return isinstance(exc, psycopg.OperationalError) or (
             isinstance(exc, psycopg.InterfaceError) and "closed" in str(exc))
     return False
+
+
+MESSAGE_COLUMNS = "house, epoch, seq, kind, boot, ts, recv_ts, tq, mono, type, body, upto"
+PG_TYPES = ("text", "text", "bigint", "text", "text", "bigint", "bigint", "text", "bigint", "text",
+            "text", "bigint")
+
+
+def insert_messages(dialect: str, params: list) -> tuple[str, list]:
+    """The statement (and its parameters) storing message rows, `params` flat, 12 per row.
+
+    PostgreSQL takes the columns as 12 arrays (`unnest`): one short statement whatever the
+    number of rows, parsed once; SQLite a multi-row VALUES.
+    """
+    n = len(MESSAGE_COLUMNS.split(","))
+    tail = " ON CONFLICT DO NOTHING RETURNING house, epoch, seq"
+    if dialect == "postgres":
+        arrays = ", ".join(f"?::{t}[]" for t in PG_TYPES)
+        return (f"INSERT INTO messages ({MESSAGE_COLUMNS}) SELECT * FROM unnest({arrays})" + tail,
+                [params[i::n] for i in range(n)])
+    values = ", ".join(["(" + ", ".join(["?"] * n) + ")"] * (len(params) // n))
+    return f"INSERT INTO messages ({MESSAGE_COLUMNS}) VALUES {values}" + tail, params
+
+
+def upsert_figures(dialect: str, table: str, key: str, upsert: str,
+                   rows: list[tuple]) -> tuple[str, list, bool]:
+    """The statement writing roll-up rows (house, metric, bucket, value) with `upsert` as its
+    ON CONFLICT clause: (sql, parameters, whether they are one row's or many rows').
+
+    PostgreSQL: one statement with the columns as arrays (values as text, made numeric there:
+    ints and floats in one array); SQLite: a row at a time through executemany.
+    """
+    if dialect == "postgres":
+        bucket = "bigint" if key == "hour" else "text"
+        return (f"INSERT INTO {table} (house, metric, {key}, value) SELECT h, m, b, v::numeric "
+                f"FROM unnest(?::text[], ?::text[], ?::{bucket}[], ?::text[]) AS u(h, m, b, v) "
+                + upsert, [[r[0] for r in rows], [r[1] for r in rows], [r[2] for r in rows],
+                           [repr(r[3]) for r in rows]], True)
+    return (f"INSERT INTO {table} (house, metric, {key}, value) VALUES (?,?,?,?) " + upsert,
+            rows, False)
 
 
 def redact(location: str | Path) -> str:

@@ -143,7 +143,7 @@ def well_typed(metrics: dict) -> dict:
 
 
 def house_rows(db: sqlite3.Connection, only: str | None = None) -> dict[str, dict]:
-    """The houses table as dicts (like store.list_houses), decoding only metrics that changed."""
+    """The houses table as dicts, decoding only metrics that changed."""
     sql = ("SELECT house, first_seen, last_seen, online, reason, boot, status_ts, version, "
            "metrics, metrics_ts, acked_seq FROM houses" + (" WHERE house = ?" if only else ""))
     out = {}

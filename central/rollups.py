@@ -16,6 +16,8 @@ from zoneinfo import ZoneInfo
 from protocol import ROLLUP_SERIES
 from protocol.vocabulary import EVENTS, METRICS, value_problem
 
+from .database import dialect, upsert_figures
+
 DEFAULT_TZ = "Asia/Ho_Chi_Minh"
 
 WIFI_CLIENTS = METRICS["wifi.clients"].name
@@ -137,9 +139,10 @@ class Upserts:
         for (table, key, how, house, metric, bucket), value in self.rows.items():
             groups.setdefault((table, key, how), []).append((house, metric, bucket, value))
         for (table, key, how), rows in groups.items():
-            db.executemany(f"INSERT INTO {table} (house, metric, {key}, value) VALUES (?,?,?,?) "
-                           f"ON CONFLICT (house, metric, {key}) DO UPDATE SET "
-                           f"{_UPSERT[how].format(t=table)}", rows)
+            upsert = (f"ON CONFLICT (house, metric, {key}) DO UPDATE SET "
+                      f"{_UPSERT[how].format(t=table)}")
+            sql, params, one = upsert_figures(dialect(db), table, key, upsert, rows)
+            db.execute(sql, params) if one else db.executemany(sql, params)
         self.rows.clear()
 
 

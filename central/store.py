@@ -21,7 +21,7 @@ from pathlib import Path
 
 import protocol
 from . import database, watermarks
-from .database import connect, is_postgres
+from .database import connect, insert_messages, is_postgres
 from .rollups import NewRow, apply_rollups, expand_rollup
 
 log = logging.getLogger(__name__)
@@ -131,7 +131,7 @@ class Store:
                             for h, m in latest.items()])
             apply_rollups(db, [retimed(row, anchors) for row in new])
             before = watermarks.stored(db, list(touched))
-            after = watermarks.advance(db, before, self._advance_ack)
+            after = watermarks.advance(db, before)
             db.executemany("INSERT INTO watermarks (house, epoch, acked_seq) VALUES (?,?,?) "
                            "ON CONFLICT (house, epoch) DO UPDATE "
                            "SET acked_seq = max(watermarks.acked_seq, excluded.acked_seq)",
@@ -162,10 +162,7 @@ class Store:
                 part.append(NewRow(msg, recv_ts, ts, tq))
                 params += (msg.house, msg.epoch, msg.seq, kind, msg.boot, ts, recv_ts, tq,
                            msg.mono, type_, json.dumps(body, ensure_ascii=False), upto)
-            got = set(map(tuple, self.db.execute(
-                "INSERT INTO messages (house, epoch, seq, kind, boot, ts, recv_ts, tq, mono, "
-                "type, body, upto) VALUES " + ", ".join(["(?,?,?,?,?,?,?,?,?,?,?,?)"] * len(part))
-                + " ON CONFLICT DO NOTHING RETURNING house, epoch, seq", params).fetchall()))
+            got = set(map(tuple, self.db.execute(*insert_messages(self.dialect, params))))
             for row in part:
                 key = (row.message.house, row.message.epoch, row.message.seq)
                 if key in got:  # a replay, or a duplicate later in the batch, changes nothing
@@ -270,28 +267,7 @@ class Store:
         epoch = self.epoch_of(house) if epoch is None else epoch
         if seq > self.watermark(house, epoch):
             self._set_watermark(house, epoch, seq)
-            self._show_ack(house)
-
-    def _show_ack(self, house: str) -> int:
-        """Copy the current epoch's watermark to houses.acked_seq (what readers show)."""
-        acked = self.watermark(house, self.epoch_of(house))
-        self.db.execute("UPDATE houses SET acked_seq = ? WHERE house = ? AND acked_seq != ?",
-                        (acked, house, acked))
-        return acked
-
-    def _advance_ack(self, house: str, epoch: str, acked: int) -> int:
-        """The watermark of (house, epoch) from `acked` on, a thousand seqs per pass (for
-        the long runs central/watermarks.py leaves to it)."""
-        while True:
-            (reach,) = self.db.execute(  # a roll-up starting within the run may reach past it
-                "SELECT max(upto) FROM messages WHERE house = ? AND epoch = ? AND upto > ? "
-                "AND seq <= ?", (house, epoch, acked, acked + 1)).fetchone()
-            rows = self.db.execute("SELECT seq, coalesce(upto, seq) FROM messages WHERE "
-                                   "house = ? AND epoch = ? AND seq > ? ORDER BY seq LIMIT 1000",
-                                   (house, epoch, max(acked, reach or 0))).fetchall()
-            before, acked = acked, watermarks.walk(acked, reach, rows)
-            if len(rows) < 1000 or acked == before or acked < rows[-1][0]:
-                return acked
+            watermarks.shown(self.db, [house])  # what readers show
 
     def first_gap(self, house: str) -> tuple[int, int] | None:
         """The first range of seqs missing above the watermark of the house's current epoch,
@@ -333,13 +309,3 @@ def retimed(row: NewRow, anchors: dict[tuple[str, str], tuple[int, int]]) -> New
 def current_version(db, house: str) -> str:
     row = db.execute("SELECT version FROM houses WHERE house = ?", (house,)).fetchone()
     return row[0] if row else ""
-
-
-def list_houses(db) -> list[dict]:
-    """Every house with its state and latest metrics, for the API and the page."""
-    rows = db.execute("SELECT house, first_seen, last_seen, online, reason, boot, status_ts, "
-                      "version, metrics, metrics_ts, acked_seq FROM houses ORDER BY house")
-    return [{"house": r[0], "first_seen": r[1], "last_seen": r[2], "online": bool(r[3]),
-             "offline_reason": r[4] if not r[3] else "", "boot": r[5], "status_ts": r[6],
-             "version": r[7], "metrics": json.loads(r[8]), "metrics_ts": r[9], "acked_seq": r[10]}
-            for r in rows]

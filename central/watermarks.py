@@ -10,7 +10,7 @@ Pure: standard library only (the connection is passed in; the SQL is both dialec
 """
 from __future__ import annotations
 
-from typing import Callable, Iterable
+from typing import Iterable
 
 WINDOW = 1000  # seqs above a watermark read per pass
 CHUNK = 300  # (house, epoch) pairs per query
@@ -44,10 +44,9 @@ def stored(db, pairs: list[tuple[str, str]]) -> dict[tuple[str, str], int]:
     return out
 
 
-def advance(db, marks: dict[tuple[str, str], int],
-            slow: Callable[[str, str, int], int]) -> dict[tuple[str, str], int]:
+def advance(db, marks: dict[tuple[str, str], int]) -> dict[tuple[str, str], int]:
     """New watermarks of the pairs in `marks` (pair -> stored watermark); those whose run of
-    stored seqs fills the whole window go on one by one through `slow(house, epoch, from)`."""
+    stored seqs fills the whole window go on one by one (`one`)."""
     out = dict(marks)
     pairs = list(marks)
     for i in range(0, len(pairs), CHUNK):
@@ -69,8 +68,23 @@ def advance(db, marks: dict[tuple[str, str], int],
             got = sorted(rows.get(pair, ()))
             out[pair] = walk(marks[pair], reach.get(pair), got)
             if got and out[pair] >= marks[pair] + WINDOW:  # the window ran out, not the seqs
-                out[pair] = slow(*pair, out[pair])
+                out[pair] = one(db, *pair, out[pair])
     return out
+
+
+def one(db, house: str, epoch: str, acked: int) -> int:
+    """The watermark of (house, epoch) from `acked` on, a window per pass (for the long runs
+    `advance` leaves to it)."""
+    while True:
+        (reach,) = db.execute(  # a roll-up starting within the run may reach past it
+            "SELECT max(upto) FROM messages WHERE house = ? AND epoch = ? AND upto > ? "
+            "AND seq <= ?", (house, epoch, acked, acked + 1)).fetchone()
+        rows = db.execute("SELECT seq, coalesce(upto, seq) FROM messages WHERE house = ? AND "
+                          f"epoch = ? AND seq > ? ORDER BY seq LIMIT {WINDOW}",
+                          (house, epoch, max(acked, reach or 0))).fetchall()
+        before, acked = acked, walk(acked, reach, rows)
+        if len(rows) < WINDOW or acked == before or acked < rows[-1][0]:
+            return acked
 
 
 def shown(db, houses: list[str]) -> dict[str, int]:

@@ -193,3 +193,20 @@ def test_a_server_that_went_away_is_reported_as_unavailable_not_as_a_bad_message
     assert is_unavailable(err.value)
     assert db.execute("SELECT 1").fetchone() == (1,)  # opened again on the next statement
     db.close()
+
+
+def test_the_check_command_reads_the_postgresql_database_it_is_configured_for(pg_url):
+    from central.check import check_postgres
+    store = Store(pg_url)
+    store.write_batch([Received(tele(1, int(time.time() * 1000)), 1)])
+    store.close()
+    line = check_postgres(pg_url, "")
+    assert line.ok and line.what.key == "check.database.ok" and line.what.params["houses"] == 1
+
+
+def test_the_check_command_says_what_to_fix_when_postgresql_does_not_answer():
+    from central.check import check_postgres
+    from harness.procs import free_port
+    line = check_postgres(f"postgresql://central@127.0.0.1:{free_port()}/culturehouse", "pw")
+    assert line.ok is False and line.fix.key == "check.database.server.fix"
+    assert "pw" not in str(line.what.params)
