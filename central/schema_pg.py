@@ -11,7 +11,8 @@ Pure: no imports.
 """
 from __future__ import annotations
 
-# SQLite built-ins the shared SQL uses, with SQLite's meaning (NULL in, NULL out).
+# SQLite built-ins the shared SQL uses, with SQLite's meaning (NULL in, NULL out; a JSON null
+# is SQL NULL).
 COMPAT = """
 CREATE FUNCTION max(a bigint, b bigint) RETURNS bigint LANGUAGE sql IMMUTABLE PARALLEL SAFE
     AS 'SELECT CASE WHEN a IS NULL OR b IS NULL THEN NULL WHEN a >= b THEN a ELSE b END';
@@ -23,7 +24,7 @@ CREATE FUNCTION numeric_bit_or(a numeric, b numeric) RETURNS numeric LANGUAGE sq
     PARALLEL SAFE AS 'SELECT (a::bigint | b::bigint)::numeric';
 CREATE OPERATOR | (LEFTARG = numeric, RIGHTARG = numeric, FUNCTION = numeric_bit_or);
 CREATE FUNCTION json_extract(body text, path text) RETURNS jsonb LANGUAGE sql IMMUTABLE
-    PARALLEL SAFE AS 'SELECT jsonb_path_query_first(body::jsonb, path::jsonpath)';
+    PARALLEL SAFE AS 'SELECT nullif(jsonb_path_query_first(body::jsonb, path::jsonpath), ''null'')';
 """
 
 SCHEMA = """
