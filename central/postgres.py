@@ -91,7 +91,15 @@ class PgConnection:
         return self._con
 
     def execute(self, sql: str, params=()):
-        return self.raw.execute(translate(sql, bool(params)), params or None)
+        query = translate(sql, bool(params))
+        try:
+            return self.raw.execute(query, params or None)
+        except psycopg.OperationalError:
+            # A reader's pooled connection the server dropped while it was idle: its first
+            # query fails; reading again on a new connection is safe (a write might not be).
+            if not (self.readonly and self._con.broken):
+                raise
+            return self.raw.execute(query, params or None)
 
     def executemany(self, sql: str, seq_of_params):
         cur = self.raw.cursor()

@@ -210,3 +210,11 @@ def test_the_check_command_says_what_to_fix_when_postgresql_does_not_answer():
     line = check_postgres(f"postgresql://central@127.0.0.1:{free_port()}/culturehouse", "pw")
     assert line.ok is False and line.fix.key == "check.database.server.fix"
     assert "pw" not in str(line.what.params)
+
+
+def test_a_reader_whose_connection_was_dropped_reads_again_on_a_new_one(pg_url, postgres_server):
+    reader = connect(pg_url, readonly=True)
+    postgres_server.admin("SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+                          f"WHERE datname = '{pg_url.rsplit('/', 1)[1]}'")
+    assert reader.execute("SELECT count(*) FROM houses").fetchone() == (0,)
+    reader.close()
