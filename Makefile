@@ -20,9 +20,11 @@ APT_PACKAGES := cups cups-client cups-ipp-utils cups-filters libcups2-dev \
 	fonts-dejavu-core poppler-utils \
 	avahi-daemon dbus systemd chromium chromium-driver \
 	nats-server prometheus \
-	espeak-ng sox alsa-utils
+	espeak-ng sox alsa-utils \
+	postgresql-15
 # espeak-ng, sox, alsa-utils: spoken prompts are made by espeak-ng, measured by sox (length,
 # loudness) and played by aplay to ALSA's null device or a FIFO in tests/voice and bench.
+# postgresql-15: the tests run central's store on a private PostgreSQL too (harness/postgres.py).
 # make deploy-test: builds a Debian tree (mmdebstrap) and boots it (systemd-nspawn).
 APT_PACKAGES += mmdebstrap systemd-container
 

@@ -106,7 +106,7 @@ def measure(mqtt5: bool = False) -> tuple[float, float]:
     broker = MosquittoBroker(work / "mosq").start()
     ccfg = central_config.load(write_central_config(work / "central.toml", broker.port,
                                                     work / "central.sqlite", free_port()))
-    collector = Collector(ccfg, Store(ccfg.storage.database))
+    collector = Collector(ccfg, Store(ccfg.storage.location))
     collector.start()
     proxy = CountingProxy(broker.port)
     cfg = edge_config.load(write_edge_config(work / "edge.toml", "house-01", proxy.port,

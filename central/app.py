@@ -13,6 +13,8 @@ import protocol
 from . import __version__, alerts, queries, rollups
 from .collector import Collector
 from .config import CentralConfig
+from .database import ERRORS as DB_ERRORS
+from .isolation import describe
 from .store import Store
 from .web import Deps, Web
 from .weblink import WebLink
@@ -125,7 +127,8 @@ def parts_problem(parts: tuple[str, ...]) -> str:
 class Central:
     def __init__(self, cfg: CentralConfig, parts: tuple[str, ...] = PARTS):
         self.cfg, self.parts = cfg, parts
-        self.store = Store(cfg.storage.database)
+        s = cfg.storage
+        self.store = Store(s.location, s.password, s.partition, s.keep)
         rollups.remember_timezone(self.store.db, cfg.reports.timezone)
         self.collector = Collector(cfg, self.store) if "collector" in parts else None
         self.monitor = AlertMonitor(cfg, self.store, self.collector) if "alerts" in parts \
@@ -194,6 +197,8 @@ class Central:
             if self.monitor is not None and self.monitor.due(time.monotonic()):
                 try:
                     self.monitor.evaluate(int(time.time() * 1000))
+                except DB_ERRORS as exc:  # the collector says so (and when it is back)
+                    log.debug("alerts not evaluated: %s", describe(exc))
                 except Exception:  # the shell's loop: alerts must not stop central
                     log.exception("evaluating alerts failed")
         for part in (self.web, self.link, self.collector):

@@ -53,6 +53,26 @@ def check_database(path: Path) -> CheckLine:
     return check_line("database", True, "check.database.ok", path=path, houses=houses)
 
 
+def check_postgres(url: str, password: str) -> CheckLine:
+    """The PostgreSQL database answers, with central's tables (or none yet: made on start)."""
+    from .database import ERRORS, connect, redact
+    where = redact(url)
+    try:
+        db = connect(url, readonly=True, password=password)
+        try:
+            from .postgres import schema_version
+            if schema_version(db) == 0:
+                return check_line("database", True, "check.database.new", path=where)
+            houses = db.execute("SELECT count(*) FROM houses").fetchone()[0]
+        finally:
+            db.close()
+    except ERRORS as exc:
+        return check_line("database", False, "check.database.unusable",
+                          "check.database.server.fix", path=where,
+                          error=" ".join(str(exc).split())[:200])
+    return check_line("database", True, "check.database.ok", path=where, houses=houses)
+
+
 def central_health(host: str, port: int) -> dict | None:
     """What a culturehouse central answers on /healthz at this port (also when degraded),
     or None when none answers there."""
@@ -132,7 +152,8 @@ def run(config_path: str | Path, *, as_json: bool = False, out: TextIO | None = 
     lines = [config_line(path)]
     lines.append(check_broker(cfg, path, broker_timeout))
     database = Path(cfg.storage.database)
-    lines.append(check_database(database))
+    lines.append(check_postgres(cfg.storage.url, cfg.storage.password) if cfg.storage.url
+                 else check_database(database))
     lines.append(check_web_port(cfg.web.host, cfg.web.port))
     lines.append(check_disk("disk", database.parent, min_free_mb))
     lines.append(assess_clock(clock()))

@@ -19,14 +19,18 @@ def cmd_run(args) -> int:
     from common.sdnotify import SystemdNotifier
     from common.db import SchemaTooNew
     from .app import Central, parts_problem
+    from .database import ERRORS, redact
     parts = tuple(p.strip() for p in args.parts.split(",") if p.strip())
     if parts_problem(parts):
         print(f"--{parts_problem(parts)}", file=sys.stderr)
         return 2
     try:
         central = Central(cfg, parts)
-    except (OSError, SchemaTooNew) as exc:
+    except SchemaTooNew as exc:
         print(f"cannot start: {exc}", file=sys.stderr)
+        return 1
+    except (OSError, *ERRORS) as exc:  # the file or the server cannot be opened
+        print(f"cannot start: {redact(cfg.storage.location)}: {exc}".strip(), file=sys.stderr)
         return 1
     notifier = SystemdNotifier()
     handle_stop_signals(notifier, central.request_stop)

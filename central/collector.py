@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import logging
 import queue
-import sqlite3
 import threading
 import time
 import uuid
@@ -31,6 +30,7 @@ from common.mqtt_link import (Inbound, LinkDown, LinkUp, MqttLink, Published, Wi
                             v5_session)
 
 from .config import CentralConfig
+from .database import ERRORS as DB_ERRORS
 from .isolation import StallWatch, describe, write_isolated
 from .sent import SentCommands, command_payload
 from .store import Received, Store
@@ -41,6 +41,7 @@ REJECTED = EVENTS["ingest.rejected"].type
 RESEND = COMMANDS["resend"].name
 ACK_HELP_WAIT = 5.0  # seconds the web side waits for the writer before answering "busy"
 MAX_LOG_KEYS = 10_000  # (house, reason) pairs whose last log time is kept
+MAINTAIN_EVERY = 3600.0  # seconds between partition upkeep passes (PostgreSQL)
 
 
 @dataclass(frozen=True)
@@ -149,6 +150,8 @@ class Collector:
         self._gaps: dict[str, tuple[tuple[str, int], float, float]] = {}
         self._gaps_at = 0.0
         self._stop = threading.Event()
+        self._maintain_at = time.monotonic() + MAINTAIN_EVERY  # the store did it at open
+        self._db_down = ""  # why the database last failed a read here ("" while it works)
         ingest = cfg.ingest
         will = Will(self.topics.central_status(), self._status(False))
         # The client id is the user name, as the shipped broker config enforces anyway.
@@ -227,8 +230,23 @@ class Collector:
                 self._flush_acks(time.monotonic())
                 if self._held is None:  # a gap is no gap while the database refuses writes
                     self._chase_gaps(time.monotonic())
+                    self._maintain(time.monotonic())
+                if self._db_down:
+                    log.info("the database answers again")
+                    self._db_down = ""
+            except DB_ERRORS as exc:  # gone between writes: the next write waits and retries
+                if not self._db_down:
+                    log.warning("the database is unavailable (%s); retrying", describe(exc))
+                self._db_down = describe(exc)
+                self._stop.wait(0.5)
             except Exception:  # the shell's loop: keep ingesting
                 log.exception("the collector's writer failed a pass")
+
+    def _maintain(self, now: float) -> None:
+        """Partition upkeep (make the coming ones, drop those past retention), hourly."""
+        if now >= self._maintain_at:
+            self._maintain_at = now + MAINTAIN_EVERY
+            self.store.maintain(int(time.time() * 1000))
 
     def _take(self) -> list:
         """Up to batch_size items, waiting at most batch_wait after the first."""
@@ -338,14 +356,14 @@ class Collector:
             # The house no longer holds what lies below `oldest`: stop waiting for it.
             try:
                 self.store.raise_floor(house, oldest - 1, epoch)
-            except sqlite3.Error as exc:  # asked again later; the batch must go on
+            except DB_ERRORS as exc:  # asked again later; the batch must go on
                 log.debug("could not raise %s's floor: %s", house, exc)
             self._resend_watermarks()
 
     def _resend_watermarks(self) -> None:
         try:
             self._pending_acks.update(self.store.acked())
-        except sqlite3.Error as exc:  # an unreadable database stalls the writes too: seen there
+        except DB_ERRORS as exc:  # an unreadable database stalls the writes too: seen there
             log.debug("could not read the watermarks: %s", exc)
 
     def _flush_acks(self, now: float) -> None:

@@ -17,11 +17,50 @@ from .auth import USER_NAME, is_hash
 
 PASSWORD_ENV = "CULTUREHOUSE_CENTRAL_MQTT_PASSWORD"
 SHARE_GROUP = re.compile(r"[a-z0-9_-]{1,32}")
+DB_PASSWORD_ENV = "CULTUREHOUSE_CENTRAL_DB_PASSWORD"
 
 
 @dataclass(frozen=True)
 class StorageConfig:
-    database: str = "/var/lib/culturehouse-central/central.sqlite"
+    database: str = "/var/lib/culturehouse-central/central.sqlite"  # SQLite, unless `url`
+    url: str = ""  # postgresql://user@host:port/dbname: PostgreSQL instead of the file
+    password: str = ""  # PostgreSQL's; prefer DB_PASSWORD_ENV
+    partition: Literal["day", "month"] = "month"  # PostgreSQL: messages per partition
+    keep: Seconds = 0.0  # PostgreSQL: drop message partitions older than this (0: keep all)
+
+    @property
+    def location(self) -> str:
+        """What central.database.connect opens: the URL when set, else the file."""
+        return self.url or self.database
+
+    def problems(self) -> list[str]:
+        out = []
+        if self.url:
+            out += url_problems(self.url)
+        elif self.keep:
+            out.append("keep: retention needs PostgreSQL (storage.url)")
+        if self.url and self.keep and \
+                self.keep < 86400 * (31 if self.partition == "month" else 1) * 2:
+            out.append(f"keep: at least two partitions' worth ({'62d' if self.partition == 'month' else '2d'}"
+                       f" with partition = \"{self.partition}\"), or 0 to keep everything")
+        return out
+
+
+def url_problems(url: str) -> list[str]:
+    """What is wrong with a storage.url (empty when it looks usable)."""
+    from urllib.parse import urlsplit
+    try:
+        parts = urlsplit(url)
+        parts.port  # noqa: B018 - raises on a port that is not a number
+    except ValueError as exc:
+        return [f"url: not a URL ({exc})"]
+    if parts.scheme not in ("postgresql", "postgres"):
+        return ["url: must start with postgresql:// (SQLite needs no url: set database)"]
+    if parts.password is not None:
+        return [f"url: leave the password out of the URL; put it in {DB_PASSWORD_ENV}"]
+    if not parts.path.strip("/"):
+        return ["url: name the database, e.g. postgresql://culturehouse@db.example/culturehouse"]
+    return []
 
 
 @dataclass(frozen=True)
@@ -196,6 +235,8 @@ def load(path: str | Path, environ: dict | None = None) -> CentralConfig:
     env = os.environ if environ is None else environ
     if env.get(PASSWORD_ENV):
         cfg = replace(cfg, mqtt=replace(cfg.mqtt, password=env[PASSWORD_ENV]))
+    if env.get(DB_PASSWORD_ENV):
+        cfg = replace(cfg, storage=replace(cfg.storage, password=env[DB_PASSWORD_ENV]))
     if not cfg.mqtt.username:
         cfg = replace(cfg, mqtt=replace(cfg.mqtt, username="central"))
     return cfg

@@ -4,13 +4,15 @@
 when that fails because of what a message holds, the batch is split until the message is
 alone, and a stand-in is stored in its place. A failure of the database itself (locked,
 full, read-only, unreadable) stops it: what is left is retried later, never rejected.
-Pure: standard library and sqlite3 (its exception types only; the write is passed in).
+Pure: standard library and central.database (which errors mean the database failed; sqlite3
+through it).
 """
 from __future__ import annotations
 
-import sqlite3
 from dataclasses import dataclass, field
 from typing import Callable, Sequence, TypeVar
+
+from .database import is_unavailable
 
 T = TypeVar("T")
 STALL_AFTER = 3  # failed attempts in a row before ingest is called stalled
@@ -21,17 +23,19 @@ def is_systemic(exc: BaseException) -> bool:
     """The database failed, not the message: locked, full, read-only, I/O, corrupt, memory.
 
     sqlite3's OperationalError and a bare DatabaseError are what SQLite reports about
-    itself; what a value causes (a string that cannot be encoded, an int too large, a
-    roll-up's date out of range) surfaces as ValueError, OverflowError, IntegrityError,
-    DataError or InterfaceError.
+    itself, psycopg's OperationalError what PostgreSQL does (central/database.py); what a
+    value causes (a string that cannot be encoded, an int too large, a roll-up's date out
+    of range) surfaces as ValueError, OverflowError, IntegrityError, DataError or
+    InterfaceError.
     """
-    return (isinstance(exc, (sqlite3.OperationalError, OSError, MemoryError))
-            or type(exc) is sqlite3.DatabaseError)
+    return is_unavailable(exc)
 
 
 def describe(exc: BaseException) -> str:
     """A short reason for logs and /healthz: SQLite's own words, never a stored value."""
-    return f"{type(exc).__name__}: {exc}"[:200] if is_systemic(exc) else type(exc).__name__
+    if not is_systemic(exc):
+        return type(exc).__name__
+    return " ".join(f"{type(exc).__name__}: {exc}".split())[:200]  # one line (libpq's have two)
 
 
 @dataclass

@@ -96,16 +96,22 @@ def time_range(frm: str | None, to: str | None, tz_name: str, now_ms: int, defau
     return start, end
 
 
-def latest_clock(db: sqlite3.Connection, houses: list[str]) -> dict[str, tuple[int, int, str]]:
+def latest_clock(db, houses: list[str]) -> dict[str, tuple[int, int, str]]:
     """(ts, recv_ts, tq) of each house's newest message (highest seq of its current outbox
-    epoch), for clock checks."""
+    epoch), for clock checks: two queries per 300 houses."""
     out = {}
-    for house in houses:
-        row = db.execute("SELECT ts, recv_ts, tq FROM messages WHERE house = ? AND epoch = "
-                         "(SELECT epoch FROM houses WHERE house = ?) ORDER BY seq DESC LIMIT 1",
-                         (house, house)).fetchone()
-        if row:
-            out[house] = tuple(row)
+    for i in range(0, len(houses), 300):
+        part = houses[i:i + 300]
+        newest = [row for row in db.execute(
+            "SELECT h.house, h.epoch, (SELECT max(m.seq) FROM messages AS m WHERE "
+            "m.house = h.house AND m.epoch = h.epoch) FROM houses AS h WHERE h.house IN "
+            f"({', '.join(['?'] * len(part))})", part) if row[2] is not None]
+        if newest:
+            out.update((h, (ts, recv, tq)) for h, ts, recv, tq in db.execute(
+                f"SELECT m.house, m.ts, m.recv_ts, m.tq FROM (VALUES "
+                f"{', '.join(['(?, ?, ?)'] * len(newest))}) AS v JOIN messages AS m ON "
+                "m.house = v.column1 AND m.epoch = v.column2 AND m.seq = v.column3",
+                [x for row in newest for x in row]))
     return out
 
 
@@ -144,7 +150,7 @@ def well_typed(metrics: dict) -> dict:
 
 
 def house_rows(db: sqlite3.Connection, only: str | None = None) -> dict[str, dict]:
-    """The houses table as dicts (like store.list_houses), decoding only metrics that changed."""
+    """The houses table as dicts, decoding only metrics that changed."""
     sql = ("SELECT house, first_seen, last_seen, online, reason, boot, status_ts, version, "
            "metrics, metrics_ts, acked_seq FROM houses" + (" WHERE house = ?" if only else ""))
     out = {}
@@ -174,7 +180,7 @@ def house_cards(db: sqlite3.Connection, now_ms: int, known: dict[str, str], stal
     by_house: dict[str, list] = {}
     for a in alerts:
         by_house.setdefault(a["house"], []).append(a)
-    returns = recent_returns(db, now_ms - 86_400_000)
+    returns = recent_returns(db, now_ms - 86_400_000, only)
     cards = []
     for house in sorted(set(rows) | set(known)):
         row = rows.get(house)
@@ -204,20 +210,21 @@ def house_cards(db: sqlite3.Connection, now_ms: int, known: dict[str, str], stal
     return cards
 
 
-def recent_returns(db: sqlite3.Connection, since_ms: int) -> dict[str, dict]:
-    """The latest outage that ended since `since_ms`, per house, with its likely cause."""
+def recent_returns(db, since_ms: int, only: str | None = None) -> dict[str, dict]:
+    """The latest outage that ended since `since_ms`, per house (or only one), with its
+    likely cause."""
     out = {}
-    for o in outages(db, None, since_ms):
+    for o in outages(db, only, since_ms):
         if o["end"] is not None:
             out[o["house"]] = o
     return out
 
 
-def outages(db: sqlite3.Connection, house: str | None, since_ms: int) -> list[dict]:
+def outages(db, house: str | None, since_ms: int) -> list[dict]:
     """Offline periods from the status log, classified once the house came back."""
     sql = ("SELECT house, boot, online, reason, recv_ts FROM status_log WHERE recv_ts >= ?"
            + (" AND house = ?" if house else "") + " ORDER BY house, recv_ts")
-    found: list[dict] = []
+    found: list[tuple[dict, str]] = []  # (ended outage, the boot it ended with)
     open_: dict[str, dict] = {}
     for h, boot, online, reason, recv_ts in db.execute(sql, (since_ms, house) if house
                                                        else (since_ms,)):
@@ -227,20 +234,42 @@ def outages(db: sqlite3.Connection, house: str | None, since_ms: int) -> list[di
         elif online and h in open_:
             o = open_.pop(h)
             o["end"] = recv_ts
-            outage_s = (recv_ts - o["start"]) / 1000
-            o["cause"] = classify_outage(o["reason"], o["boot"], boot,
-                                         _uptime_at(db, h, boot, recv_ts), outage_s)
-            found.append(o)
-    return found + list(open_.values())
+            found.append((o, boot))
+    first = _first_uptimes(db, list({(o["house"], boot): None for o, boot in found}))
+    for o, boot in found:
+        outage_s = (o["end"] - o["start"]) / 1000
+        o["cause"] = classify_outage(o["reason"], o["boot"], boot,
+                                     _uptime_at(first.get((o["house"], boot)), o["end"]),
+                                     outage_s)
+    return [o for o, _ in found] + list(open_.values())
 
 
-def _uptime_at(db, house: str, boot: str, when_ms: int) -> float | None:
-    row = db.execute("SELECT ts, json_extract(body, ?) FROM messages WHERE house = ? AND "
-                     "kind = 'telemetry' AND boot = ? ORDER BY seq LIMIT 1",
-                     (f'$."{UPTIME}"', house, boot)).fetchone()
-    if row is None or row[1] is None or metric_problem(UPTIME, row[1]):
+def _first_uptimes(db, boots: list[tuple[str, str]]) -> dict[tuple[str, str], tuple]:
+    """(ts, uptime) of the first telemetry row of each (house, boot): two queries per 300."""
+    out = {}
+    for i in range(0, len(boots), 300):
+        part = boots[i:i + 300]
+        firsts = db.execute(
+            f"SELECT v.column1, v.column2, min(m.seq) FROM (VALUES "
+            f"{', '.join(['(?, ?)'] * len(part))}) AS v JOIN messages AS m ON "
+            "m.house = v.column1 AND m.kind = 'telemetry' AND m.boot = v.column2 "
+            "GROUP BY v.column1, v.column2", [x for key in part for x in key]).fetchall()
+        if not firsts:
+            continue
+        for h, b, ts, up in db.execute(
+                f"SELECT m.house, m.boot, m.ts, json_extract(m.body, ?) FROM (VALUES "
+                f"{', '.join(['(?, ?, ?)'] * len(firsts))}) AS v JOIN messages AS m ON "
+                "m.house = v.column1 AND m.kind = 'telemetry' AND m.boot = v.column2 "
+                "AND m.seq = v.column3", (f'$."{UPTIME}"', *(x for row in firsts for x in row))):
+            out[(h, b)] = (ts, up)
+    return out
+
+
+def _uptime_at(first: tuple | None, when_ms: int) -> float | None:
+    """The house's uptime when it came back, from its boot's first sample."""
+    if first is None or first[1] is None or metric_problem(UPTIME, first[1]):
         return None
-    return float(row[1]) - max(0, row[0] - when_ms) / 1000
+    return float(first[1]) - max(0, first[0] - when_ms) / 1000
 
 
 def recent_events(db: sqlite3.Connection, house: str, limit: int = 50) -> list[dict]:

@@ -197,7 +197,7 @@ def command(sp):
         from common.settings import ConfigError
 
         from . import config
-        from .store import connect
+        from .database import ERRORS, connect, redact
         try:
             cfg = config.load(args.config)
         except ConfigError as exc:
@@ -206,13 +206,13 @@ def command(sp):
             return _write_month(args, cfg)
         try:
             frm, to = (args.frm, args.to) if not args.month else _days_of(args.month)
-            db = connect(cfg.storage.database, readonly=True)
+            db = connect(cfg.storage.location, readonly=True, password=cfg.storage.password)
             rows = build(db, frm, to, args.house, args.summary == "month", dict(cfg.houses))
         except BadRequest as exc:
             print(f"report: {exc}", file=sys.stderr)
             return 2
-        except sqlite3.Error as exc:
-            print(f"cannot read {cfg.storage.database}: {exc}", file=sys.stderr)
+        except ERRORS as exc:
+            print(f"cannot read {redact(cfg.storage.location)}: {exc}", file=sys.stderr)
             return 1
         text = json.dumps({"rows": rows}, ensure_ascii=False, indent=1) if args.format == "json" \
             else to_csv(rows)
@@ -235,7 +235,7 @@ def _days_of(month: str) -> tuple[str, str]:
 
 def _write_month(args, cfg) -> int:
     """The xlsx or pdf report of --month into --output (never a terminal)."""
-    from .store import connect
+    from .database import ERRORS, connect, redact
     if args.frm or args.to or args.house or args.summary != "day":
         print("report: xlsx and pdf are monthly reports of every house: use --month, not "
               "--from, --to, --house or --summary", file=sys.stderr)
@@ -244,7 +244,7 @@ def _write_month(args, cfg) -> int:
         print(f"report: give --output FILE for a {args.format} report", file=sys.stderr)
         return 2
     try:
-        db = connect(cfg.storage.database, readonly=True)
+        db = connect(cfg.storage.location, readonly=True, password=cfg.storage.password)
         data, _, _ = month_file(db, args.month, args.format, dict(cfg.houses), args.lang,
                                 int(time.time() * 1000))
     except BadRequest as exc:
@@ -253,8 +253,8 @@ def _write_month(args, cfg) -> int:
     except ReportUnavailable as exc:
         print(f"report: {exc}", file=sys.stderr)
         return 1
-    except sqlite3.Error as exc:
-        print(f"cannot read {cfg.storage.database}: {exc}", file=sys.stderr)
+    except ERRORS as exc:
+        print(f"cannot read {redact(cfg.storage.location)}: {exc}", file=sys.stderr)
         return 1
     if args.output:
         try:

@@ -7,7 +7,6 @@ figures central derives (ROLLUP_*) are its own, declared here once.
 """
 from __future__ import annotations
 
-import sqlite3
 from dataclasses import dataclass, replace
 from datetime import datetime
 from functools import lru_cache
@@ -16,6 +15,8 @@ from zoneinfo import ZoneInfo
 
 from protocol import ROLLUP_SERIES
 from protocol.vocabulary import EVENTS, METRICS, value_problem
+
+from .database import dialect, upsert_figures
 
 DEFAULT_TZ = "Asia/Ho_Chi_Minh"
 
@@ -74,11 +75,11 @@ CREATE INDEX IF NOT EXISTS help_open ON help_requests (acked_ts, ts);
 CREATE TABLE IF NOT EXISTS rollup_settings (key TEXT PRIMARY KEY, value TEXT NOT NULL);
 """
 
-_UPSERT = {
-    "sum": "value = value + excluded.value",
-    "max": "value = max(value, excluded.value)",
+_UPSERT = {  # {t}: the table (PostgreSQL needs the stored row's columns qualified)
+    "sum": "value = {t}.value + excluded.value",
+    "max": "value = max({t}.value, excluded.value)",
     "last": "value = excluded.value",
-    "or": "value = value | excluded.value",
+    "or": "value = {t}.value | excluded.value",
 }
 
 
@@ -92,11 +93,11 @@ class NewRow:
     tq: str
 
 
-def remember_timezone(db: sqlite3.Connection, tz_name: str | None) -> None:
+def remember_timezone(db, tz_name: str | None) -> None:
     """Remember the local time zone days are counted in."""
     if tz_name:
         db.execute("INSERT INTO rollup_settings VALUES ('timezone', ?) "
-                   "ON CONFLICT DO UPDATE SET value = excluded.value", (tz_name,))
+                   "ON CONFLICT (key) DO UPDATE SET value = excluded.value", (tz_name,))
 
 
 @lru_cache(maxsize=8)
@@ -108,7 +109,7 @@ def local_day(ts_ms: int, tz_name: str) -> str:
     return datetime.fromtimestamp(ts_ms / 1000, zone(tz_name)).date().isoformat()
 
 
-def stored_timezone(db: sqlite3.Connection) -> str:
+def stored_timezone(db) -> str:
     row = db.execute("SELECT value FROM rollup_settings WHERE key = 'timezone'").fetchone()
     return row[0] if row else DEFAULT_TZ
 
@@ -119,9 +120,30 @@ def _number(value) -> float | None:
     return value
 
 
-def _add(db, table: str, key: str, house: str, metric: str, bucket, value, how: str) -> None:
-    db.execute(f"INSERT INTO {table} (house, metric, {key}, value) VALUES (?,?,?,?) "
-               f"ON CONFLICT DO UPDATE SET {_UPSERT[how]}", (house, metric, bucket, value))
+class Upserts:
+    """The batch's changes to the derived tables, folded per row key in memory, then written
+    with one executemany per table and kind (a round trip each, not one per message)."""
+
+    FOLD = {"sum": lambda a, b: a + b, "max": max, "last": lambda a, b: b,
+            "or": lambda a, b: int(a) | int(b)}
+
+    def __init__(self) -> None:
+        self.rows: dict[tuple, Any] = {}  # (table, key column, how, house, metric, bucket)
+
+    def add(self, table: str, key: str, house: str, metric: str, bucket, value, how: str) -> None:
+        k = (table, key, how, house, metric, bucket)
+        self.rows[k] = value if k not in self.rows else self.FOLD[how](self.rows[k], value)
+
+    def flush(self, db) -> None:
+        groups: dict[tuple, list] = {}
+        for (table, key, how, house, metric, bucket), value in self.rows.items():
+            groups.setdefault((table, key, how), []).append((house, metric, bucket, value))
+        for (table, key, how), rows in groups.items():
+            upsert = (f"ON CONFLICT (house, metric, {key}) DO UPDATE SET "
+                      f"{_UPSERT[how].format(t=table)}")
+            sql, params, one = upsert_figures(dialect(db), table, key, upsert, rows)
+            db.execute(sql, params) if one else db.executemany(sql, params)
+        self.rows.clear()
 
 
 def expand_rollup(rollup: Any) -> list:
@@ -138,7 +160,7 @@ def expand_rollup(rollup: Any) -> list:
             for i, s in enumerate(rollup.samples)]
 
 
-def apply_rollups(db: sqlite3.Connection, new: list[NewRow]) -> None:
+def apply_rollups(db, new: list[NewRow]) -> None:
     """Fold the telemetry and events a batch stored for the first time into the derived tables.
 
     Only first stores count, so replays count once. Without a synchronised (or re-timed)
@@ -147,47 +169,64 @@ def apply_rollups(db: sqlite3.Connection, new: list[NewRow]) -> None:
     if not new:
         return
     tz_name = stored_timezone(db)
+    out = Upserts()
+    minutes: dict[tuple[str, int], dict[int, str]] = {}  # (house, hour) -> {minute: its day}
     for row in new:
         msg = row.message
         ts = row.ts if row.tq in ("ntp", "retimed") else row.recv_ts
         hour, day = ts // 3_600_000, local_day(ts, tz_name)
         if type(msg).__name__ == "Telemetry":
-            _telemetry(db, msg, ts, hour, day)
+            _telemetry(out, msg, hour, day)
+            minutes.setdefault((msg.house, hour), {}).setdefault((ts // 60_000) % 60, day)
         else:
-            _event(db, msg, ts, hour, day, row.recv_ts)
+            _event(db, out, msg, ts, hour, day, row.recv_ts)
+    _online(db, out, minutes)
+    out.flush(db)
 
 
-def _both(db, house, metric, hour, day, value, how) -> None:
-    _add(db, "rollup_hourly", "hour", house, metric, hour, value, how)
-    _add(db, "rollup_daily", "day", house, metric, day, value, how)
+def _both(out: Upserts, house, metric, hour, day, value, how) -> None:
+    out.add("rollup_hourly", "hour", house, metric, hour, value, how)
+    out.add("rollup_daily", "day", house, metric, day, value, how)
 
 
-def _telemetry(db, msg, ts: int, hour: int, day: str) -> None:
+def _telemetry(out: Upserts, msg, hour: int, day: str) -> None:
     clients = _number(msg.metrics.get(WIFI_CLIENTS))
     if clients is not None:
-        _both(db, msg.house, WIFI_PEAK, hour, day, clients, "max")
+        _both(out, msg.house, WIFI_PEAK, hour, day, clients, "max")
     unique = _number(msg.metrics.get(WIFI_UNIQUE_TODAY))
     if unique is not None:
-        _add(db, "rollup_daily", "day", msg.house, WIFI_UNIQUE_LIVE, day, unique, "max")
-    # Online time: one bit per minute of the hour that saw a sample, counted once.
-    minute = (ts // 60_000) % 60
-    row = db.execute("SELECT value FROM rollup_hourly WHERE house = ? AND metric = ? "
-                     "AND hour = ?", (msg.house, ONLINE_MASK, hour)).fetchone()
-    if row is None or not (int(row[0]) >> minute) & 1:
-        _add(db, "rollup_hourly", "hour", msg.house, ONLINE_MASK, hour, 1 << minute, "or")
-        _both(db, msg.house, ONLINE_MINUTES, hour, day, 1, "sum")
+        out.add("rollup_daily", "day", msg.house, WIFI_UNIQUE_LIVE, day, unique, "max")
 
 
-def _event(db, msg, ts: int, hour: int, day: str, recv_ts: int) -> None:
+def _online(db, out: Upserts, minutes: dict[tuple[str, int], dict[int, str]]) -> None:
+    """Online time: one bit per minute of the hour that saw a sample, each counted once
+    (against the hour's mask as stored, read in one query per 300 hours)."""
+    keys = list(minutes)
+    for i in range(0, len(keys), 300):
+        part = keys[i:i + 300]
+        stored = {(h, hour): int(mask) for h, hour, mask in db.execute(
+            "SELECT house, hour, value FROM rollup_hourly WHERE metric = ? AND (house, hour) IN "
+            f"(VALUES {', '.join(['(?, ?)'] * len(part))})",
+            (ONLINE_MASK, *(v for key in part for v in key)))}
+        for house, hour in part:
+            mask = stored.get((house, hour), 0)
+            for minute, day in minutes[(house, hour)].items():
+                if not (mask >> minute) & 1:
+                    out.add("rollup_hourly", "hour", house, ONLINE_MASK, hour, 1 << minute, "or")
+                    _both(out, house, ONLINE_MINUTES, hour, day, 1, "sum")
+
+
+def _event(db, out: Upserts, msg, ts: int, hour: int, day: str, recv_ts: int) -> None:
     for metric, key in EVENT_SUMS.get(msg.type, ()):
         value = 1 if key is None else _number(msg.data.get(key))
         if value:
-            _both(db, msg.house, metric, hour, day, value, "sum")
+            _both(out, msg.house, metric, hour, day, value, "sum")
     if msg.type == HELP_REQUESTED:
         request = msg.data.get("request")  # the house's own number, echoed in help_ack
-        db.execute("INSERT OR IGNORE INTO help_requests (house, epoch, seq, ts, recv_ts, request) "
-                   "VALUES (?,?,?,?,?,?)", (msg.house, msg.epoch, msg.seq, ts, recv_ts,
-                                            request if isinstance(request, int) else None))
+        db.execute("INSERT INTO help_requests (house, epoch, seq, ts, recv_ts, request) "
+                   "VALUES (?,?,?,?,?,?) ON CONFLICT DO NOTHING",
+                   (msg.house, msg.epoch, msg.seq, ts, recv_ts,
+                    request if isinstance(request, int) else None))
     elif msg.type in (HELP_ACKNOWLEDGED, HELP_CLOSED):  # answered or over at the house
         who = "house" if msg.type == HELP_ACKNOWLEDGED else "closed"
         db.execute("UPDATE help_requests SET acked_ts = ?, acked_by = ? "
@@ -198,4 +237,4 @@ def _event(db, msg, ts: int, hour: int, day: str, recv_ts: int) -> None:
         for key, metric in WIFI_DAILY_KEYS.items():
             value = _number(msg.data.get(key))
             if value is not None:
-                _add(db, "rollup_daily", "day", msg.house, metric, wday, value, "last")
+                out.add("rollup_daily", "day", msg.house, metric, wday, value, "last")

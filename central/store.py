@@ -1,7 +1,8 @@
-"""Central's SQLite store: what the houses sent, idempotent on (house, epoch, seq).
+"""Central's store: what the houses sent, idempotent on (house, epoch, seq), in SQLite or
+PostgreSQL (central/database.py; the SQL here is the same for both).
 
 One writer (the collector's writer thread) owns a `Store`; readers (web requests)
-open their own read-only connections through `Store.reader()`. The write side also keeps
+open their own read-only connections through `Store.reader()` or `Store.open_reader()`. The write side also keeps
 an ack watermark per house and outbox epoch (never past a seq not stored), expands a
 roll-up into the samples it stands for (storing only those it lacks), and re-times samples
 taken before the house's clock was synchronised (tq "none" becomes "retimed"). Which rows
@@ -10,19 +11,20 @@ are new (what the roll-ups count) comes from each insert's own answer, never a r
 from __future__ import annotations
 
 import json
-import sqlite3
+import logging
 import threading
+import time
 from bisect import bisect_right
 from dataclasses import dataclass, replace
 from itertools import accumulate
 from pathlib import Path
 
 import protocol
-from common.db import open_db
-
-from . import latest
+from . import database, latest, watermarks
+from .database import connect, insert_messages, is_postgres
 from .rollups import NewRow, apply_rollups, expand_rollup
-from .schema import MIGRATIONS
+
+log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -33,58 +35,88 @@ class Received:
     recv_ts: int
 
 
-def connect(path: str | Path, readonly: bool = False) -> sqlite3.Connection:
-    """Central's database: the migrated writer's connection, or a reader's."""
-    # WAL + NORMAL: durable on commit barring an OS crash.
-    return open_db(path, MIGRATIONS, synchronous="NORMAL", readonly=readonly)
-
-
 class Store:
-    def __init__(self, path: str | Path):
-        self.path = Path(path)
-        self.db = connect(self.path)
+    def __init__(self, location: str | Path, password: str = "", partition: str = "month",
+                 keep_s: float = 0.0):
+        """`location`: a SQLite file's path or a postgresql:// URL (then `password`, the
+        partition unit and retention apply)."""
+        self.path = location if is_postgres(location) else Path(location)
+        self.password, self.partition, self.keep_s = password, partition, keep_s
+        self.db = connect(self.path, password=password)
         self._local = threading.local()
+        self._readers: list = []
+        self._lock = threading.Lock()
         self._new_anchors: list[tuple] = []
+        self._anchors: dict[tuple[str, str], tuple[int, int]] = {}  # this batch's, by boot
+        self.maintain(int(time.time() * 1000))
 
-    def reader(self) -> sqlite3.Connection:
+    @property
+    def dialect(self) -> str:
+        return database.dialect(self.db)
+
+    def open_reader(self):
+        """A new read-only connection, closed with the store."""
+        db = connect(self.path, readonly=True, password=self.password)
+        with self._lock:
+            self._readers.append(db)
+        return db
+
+    def reader(self):
         """A read-only connection for the calling thread."""
         db = getattr(self._local, "db", None)
         if db is None:
-            db = self._local.db = connect(self.path, readonly=True)
+            db = self._local.db = self.open_reader()
         return db
+
+    def maintain(self, now_ms: int) -> None:
+        """PostgreSQL: make the coming partitions, drop those past retention (SQLite: none)."""
+        if not is_postgres(self.path):
+            return
+        from . import postgres
+        postgres.ensure_partitions(self.db, now_ms, self.partition)
+        if self.keep_s > 0:
+            postgres.drop_before(self.db, now_ms - int(self.keep_s * 1000))
 
     def write_batch(self, batch: list[Received]) -> dict[str, int]:
         """Store a batch in one transaction; returns the new ack watermark of each house
         touched (of the epoch its latest status announced)."""
         db = self.db
-        touched: set[tuple[str, str]] = set()  # (house, epoch) whose watermark may move
+        touched: dict[tuple[str, str], None] = {}  # (house, epoch) whose watermark may move
         db.execute("BEGIN IMMEDIATE")
         try:
+            self._anchors = {}
+            first_seen: dict[str, int] = {}
             last_seen: dict[str, int] = {}
             samples: list[protocol.Telemetry] = []
             for item in batch:  # houses first: a status may need its row
                 house = item.message.house
-                if house not in last_seen:
-                    self._ensure_house(house, item.recv_ts)
+                first_seen.setdefault(house, item.recv_ts)
                 last_seen[house] = max(last_seen.get(house, 0), item.recv_ts)
+            db.executemany("INSERT INTO houses (house, first_seen, last_seen) VALUES (?,?,?) "
+                           "ON CONFLICT DO NOTHING", [(h, t, t) for h, t in first_seen.items()])
             new: list[NewRow] = []  # what this batch stored first: all the roll-ups count
+            run: list[tuple] = []  # plain rows in a row: stored with one statement
             for item in batch:
                 msg = item.message
-                touched.add((msg.house, msg.epoch))  # a status's `oldest` may move it too
+                touched[(msg.house, msg.epoch)] = None  # a status's `oldest` may move it too
                 if isinstance(msg, protocol.Status):
                     self._status(msg, item.recv_ts)
                     continue
                 rollup = isinstance(msg, protocol.Telemetry) and msg.upto is not None
                 if isinstance(msg, protocol.Telemetry):
                     samples.append(msg)
-                for row in self._missing_samples(msg) if rollup and msg.samples else [msg]:
-                    stored = self._insert(row, item.recv_ts)
-                    if stored:  # a replay or a duplicate within the batch changes nothing
-                        new.append(NewRow(row, item.recv_ts, *stored))
-                if rollup:  # the span counts as stored, also where central held part of it
-                    db.execute("UPDATE messages SET upto = max(coalesce(upto, seq), ?) "
-                               "WHERE house = ? AND epoch = ? AND seq = ?",
-                               (msg.upto, msg.house, msg.epoch, msg.seq))
+                if not rollup:
+                    run.append((msg, item.recv_ts))
+                    continue
+                new += self._insert(run)  # a roll-up looks at what is held before it
+                run = []
+                new += self._insert([(row, item.recv_ts) for row in (
+                    self._missing_samples(msg) if msg.samples else [msg])])
+                # The span counts as stored, also where central held part of it.
+                db.execute("UPDATE messages SET upto = max(coalesce(upto, seq), ?) "
+                           "WHERE house = ? AND epoch = ? AND seq = ?",
+                           (msg.upto, msg.house, msg.epoch, msg.seq))
+            new += self._insert(run)
             db.executemany("UPDATE messages SET ts = ? + (mono - ?), tq = 'retimed' WHERE "
                            "house = ? AND boot = ? AND tq = 'none' AND mono IS NOT NULL",
                            self._new_anchors)
@@ -94,9 +126,13 @@ class Store:
                            [(ts, house) for house, ts in last_seen.items()])
             latest.record(db, samples)  # report-by-exception: state per (house, metric)
             apply_rollups(db, [retimed(row, anchors) for row in new])
-            for house, epoch in touched:
-                self._advance_ack(house, epoch)
-            marks = {house: self._show_ack(house) for house in {h for h, _ in touched}}
+            before = watermarks.stored(db, list(touched))
+            after = watermarks.advance(db, before)
+            db.executemany("INSERT INTO watermarks (house, epoch, acked_seq) VALUES (?,?,?) "
+                           "ON CONFLICT (house, epoch) DO UPDATE "
+                           "SET acked_seq = max(watermarks.acked_seq, excluded.acked_seq)",
+                           [(*pair, seq) for pair, seq in after.items() if seq != before[pair]])
+            marks = watermarks.shown(db, list({h: None for h, _ in touched}))
             db.execute("COMMIT")
         except BaseException:
             self._new_anchors.clear()
@@ -105,20 +141,30 @@ class Store:
             raise
         return marks
 
-    def _insert(self, msg, recv_ts: int) -> tuple[int, str] | None:
-        """Store one telemetry or event row unless (house, epoch, seq) is there already;
-        its (ts, tq) as stored when it is new, else None."""
-        if isinstance(msg, protocol.Telemetry):
-            kind, body, upto, type_ = "telemetry", msg.metrics, msg.upto, None
-        else:
-            kind, body, upto, type_ = "event", msg.data, None, msg.type
-        ts, tq = self._retime(msg)
-        stored = self.db.execute(
-            "INSERT INTO messages (house, epoch, seq, kind, boot, ts, recv_ts, tq, mono, type, "
-            "body, upto) VALUES (?,?,?,?,?,?,?,?,?,?,?,?) ON CONFLICT DO NOTHING",
-            (msg.house, msg.epoch, msg.seq, kind, msg.boot, ts, recv_ts, tq, msg.mono, type_,
-             json.dumps(body, ensure_ascii=False), upto)).rowcount
-        return (ts, tq) if stored else None
+    def _insert(self, rows: list[tuple]) -> list[NewRow]:
+        """Store telemetry and event rows, (message, recv_ts), unless their (house, epoch,
+        seq) is there already, in one statement per 500; the rows stored first, as stored
+        (the first of duplicates within `rows`)."""
+        self._load_anchors([msg for msg, _ in rows])
+        new = []
+        for i in range(0, len(rows), 500):
+            part, params = [], []
+            for msg, recv_ts in rows[i:i + 500]:
+                if isinstance(msg, protocol.Telemetry):
+                    kind, body, upto, type_ = "telemetry", msg.metrics, msg.upto, None
+                else:
+                    kind, body, upto, type_ = "event", msg.data, None, msg.type
+                ts, tq = self._retime(msg)
+                part.append(NewRow(msg, recv_ts, ts, tq))
+                params += (msg.house, msg.epoch, msg.seq, kind, msg.boot, ts, recv_ts, tq,
+                           msg.mono, type_, json.dumps(body, ensure_ascii=False), upto)
+            got = set(map(tuple, self.db.execute(*insert_messages(self.dialect, params))))
+            for row in part:
+                key = (row.message.house, row.message.epoch, row.message.seq)
+                if key in got:  # a replay, or a duplicate later in the batch, changes nothing
+                    got.discard(key)
+                    new.append(row)
+        return new
 
     def _missing_samples(self, rollup: protocol.Telemetry) -> list[protocol.Telemetry]:
         """A roll-up's samples as the rows they were, without those central holds already
@@ -147,25 +193,35 @@ class Store:
             (at_ms, user, house, at_ms)).fetchall()
         return len(rows), max(rows)[1] if rows else None
 
+    def _load_anchors(self, rows: list) -> None:
+        """Store the clock anchors among `rows` (synchronised, with mono: the first of a boot
+        re-times it) and read those the unsynchronised ones need, into self._anchors."""
+        fresh = {}
+        for m in rows:
+            if m.mono is not None and m.tq == "ntp" and (m.house, m.boot) not in self._anchors:
+                fresh.setdefault((m.house, m.boot), (m.ts, m.mono))
+        if fresh:
+            added = self.db.execute(
+                "INSERT INTO clock_anchors (house, boot, ts, mono) VALUES "
+                + ", ".join(["(?,?,?,?)"] * len(fresh)) + " ON CONFLICT DO NOTHING "
+                "RETURNING house, boot, ts, mono",
+                [x for key, anchor in fresh.items() for x in (*key, *anchor)]).fetchall()
+            # Rows of these boots stored earlier are re-timed once the batch is in.
+            self._new_anchors += [(ts, mono, house, boot) for house, boot, ts, mono in added]
+        wanted = list({(m.house, m.boot): None for m in rows if m.mono is not None
+                       and (m.house, m.boot) not in self._anchors})
+        for i in range(0, len(wanted), 300):
+            part = wanted[i:i + 300]
+            self._anchors.update(((h, b), (ts, mono)) for h, b, ts, mono in self.db.execute(
+                "SELECT house, boot, ts, mono FROM clock_anchors WHERE (house, boot) IN "
+                f"(VALUES {', '.join(['(?, ?)'] * len(part))})", [x for k in part for x in k]))
+
     def _retime(self, msg) -> tuple[int, str]:
         """(ts, tq) to store: an anchor (synchronised row with mono) re-times its boot."""
-        if msg.mono is None:
-            return msg.ts, msg.tq
-        if msg.tq == "ntp":
-            added = self.db.execute("INSERT OR IGNORE INTO clock_anchors VALUES (?,?,?,?)",
-                                    (msg.house, msg.boot, msg.ts, msg.mono)).rowcount
-            if added:  # rows of this boot stored earlier: re-timed once the batch is in
-                self._new_anchors.append((msg.ts, msg.mono, msg.house, msg.boot))
-            return msg.ts, msg.tq
-        anchor = self.db.execute("SELECT ts, mono FROM clock_anchors WHERE house = ? AND boot = ?",
-                                 (msg.house, msg.boot)).fetchone()
-        if anchor is None:
+        anchor = self._anchors.get((msg.house, msg.boot))
+        if msg.mono is None or msg.tq == "ntp" or anchor is None:
             return msg.ts, msg.tq
         return anchor[0] + (msg.mono - anchor[1]), "retimed"
-
-    def _ensure_house(self, house: str, now_ms: int) -> None:
-        self.db.execute("INSERT OR IGNORE INTO houses (house, first_seen, last_seen) VALUES (?,?,?)",
-                        (house, now_ms, now_ms))
 
     def _status(self, s: protocol.Status, recv_ts: int) -> None:
         current = self.db.execute("SELECT boot, online, status_ts FROM houses WHERE house = ?",
@@ -197,7 +253,8 @@ class Store:
 
     def _set_watermark(self, house: str, epoch: str, seq: int) -> None:
         self.db.execute("INSERT INTO watermarks (house, epoch, acked_seq) VALUES (?,?,?) "
-                        "ON CONFLICT DO UPDATE SET acked_seq = max(acked_seq, excluded.acked_seq)",
+                        "ON CONFLICT (house, epoch) DO UPDATE "
+                        "SET acked_seq = max(watermarks.acked_seq, excluded.acked_seq)",
                         (house, epoch, seq))
 
     def raise_floor(self, house: str, seq: int, epoch: str | None = None) -> None:
@@ -206,42 +263,7 @@ class Store:
         epoch = self.epoch_of(house) if epoch is None else epoch
         if seq > self.watermark(house, epoch):
             self._set_watermark(house, epoch, seq)
-            self._show_ack(house)
-
-    def _show_ack(self, house: str) -> int:
-        """Copy the current epoch's watermark to houses.acked_seq (what readers show)."""
-        acked = self.watermark(house, self.epoch_of(house))
-        self.db.execute("UPDATE houses SET acked_seq = ? WHERE house = ? AND acked_seq != ?",
-                        (acked, house, acked))
-        return acked
-
-    def _advance_ack(self, house: str, epoch: str) -> int:
-        """Highest seq of (house, epoch) such that every seq from 1 (or the declared floor)
-        is stored, a roll-up covering seq..upto.
-
-        Never guesses a start from the first seq seen: after an outage that is a live
-        sample, with the backlog below it still to come.
-        """
-        start = acked = self.watermark(house, epoch)
-        while True:
-            (reach,) = self.db.execute(  # a roll-up starting within the run may reach past it
-                "SELECT max(upto) FROM messages WHERE house = ? AND epoch = ? AND upto > ? "
-                "AND seq <= ?", (house, epoch, acked, acked + 1)).fetchone()
-            acked = max(acked, reach or 0)
-            rows = self.db.execute("SELECT seq, coalesce(upto, seq) FROM messages WHERE "
-                                   "house = ? AND epoch = ? AND seq > ? ORDER BY seq LIMIT 1000",
-                                   (house, epoch, acked)).fetchall()
-            for seq, upto in rows:
-                if seq > acked + 1:
-                    break
-                acked = max(acked, upto)
-            else:
-                if len(rows) == 1000:
-                    continue
-            break
-        if acked != start:
-            self._set_watermark(house, epoch, acked)
-        return acked
+            watermarks.shown(self.db, [house])  # what readers show
 
     def first_gap(self, house: str) -> tuple[int, int] | None:
         """The first range of seqs missing above the watermark of the house's current epoch,
@@ -262,6 +284,13 @@ class Store:
         return dict(self.db.execute("SELECT house, acked_seq FROM houses"))
 
     def close(self) -> None:
+        with self._lock:
+            readers, self._readers = self._readers, []
+        for db in readers:
+            try:
+                db.close()
+            except database.ERRORS:  # another thread's; it is going away anyway
+                pass
         self.db.close()
 
 
@@ -273,16 +302,6 @@ def retimed(row: NewRow, anchors: dict[tuple[str, str], tuple[int, int]]) -> New
     return replace(row, ts=anchor[0] + (row.message.mono - anchor[1]), tq="retimed")
 
 
-def current_version(db: sqlite3.Connection, house: str) -> str:
+def current_version(db, house: str) -> str:
     row = db.execute("SELECT version FROM houses WHERE house = ?", (house,)).fetchone()
     return row[0] if row else ""
-
-
-def list_houses(db: sqlite3.Connection) -> list[dict]:
-    """Every house with its state and latest metrics, for the API and the page."""
-    rows = db.execute("SELECT house, first_seen, last_seen, online, reason, boot, status_ts, "
-                      "version, metrics, metrics_ts, acked_seq FROM houses ORDER BY house")
-    return [{"house": r[0], "first_seen": r[1], "last_seen": r[2], "online": bool(r[3]),
-             "offline_reason": r[4] if not r[3] else "", "boot": r[5], "status_ts": r[6],
-             "version": r[7], "metrics": json.loads(r[8]), "metrics_ts": r[9], "acked_seq": r[10]}
-            for r in rows]

@@ -10,7 +10,6 @@ import json
 import logging
 import queue
 import re
-import sqlite3
 import threading
 import time
 from dataclasses import dataclass
@@ -27,8 +26,8 @@ from . import exporter, i18n, pages, queries, regions, reports, sentences
 from .alerts import CENTRAL
 from .fleet import fleet_summary
 from .access import Access, HttpError, Request
+from .database import ERRORS as DB_ERRORS, is_unavailable
 from .queries import BadRequest
-from .store import connect
 
 log = logging.getLogger(__name__)
 MAX_BODY = 64 * 1024
@@ -106,7 +105,7 @@ class Web:
             try:
                 db = self._pool.get_nowait()
             except queue.Empty:
-                db = connect(self.store.path, readonly=True)
+                db = self.store.open_reader()
             self._local.db = db
         return db
 
@@ -151,8 +150,11 @@ class Web:
             status, ctype, payload = reply({"error": str(exc)}, HTTPStatus.BAD_REQUEST)
         except ValueError:
             status, ctype, payload = reply({"error": "bad request"}, HTTPStatus.BAD_REQUEST)
-        except sqlite3.Error:
-            log.exception("database error on %s", path)
+        except DB_ERRORS as exc:
+            if is_unavailable(exc):  # a state the collector logs; no traceback per request
+                log.debug("database unavailable on %s: %s", path, exc)
+            else:
+                log.exception("database error on %s", path)
             status, ctype, payload = reply({"error": "database unavailable"},
                                            HTTPStatus.SERVICE_UNAVAILABLE)
         except Exception:  # a bug: the client still gets an answer, the journal the details

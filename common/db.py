@@ -26,7 +26,8 @@ class SchemaTooNew(sqlite3.DatabaseError):
 
 def open_db(path: str | Path, migrations: Sequence[str], *, synchronous: str = "FULL",
             readonly: bool = False, foreign_keys: bool = False, busy_timeout_ms: int = 5000,
-            check_same_thread: bool = False) -> sqlite3.Connection:
+            check_same_thread: bool = False,
+            factory: type[sqlite3.Connection] = sqlite3.Connection) -> sqlite3.Connection:
     """Open (and create, and migrate) a database; autocommit, WAL, the caller's durability.
 
     A read-only connection skips WAL set-up and migrations (the writer did both) but still
@@ -37,10 +38,11 @@ def open_db(path: str | Path, migrations: Sequence[str], *, synchronous: str = "
     path = Path(path)
     if readonly:
         db = sqlite3.connect(f"file:{path}?mode=ro", uri=True, isolation_level=None,
-                             check_same_thread=check_same_thread)
+                             check_same_thread=check_same_thread, factory=factory)
     else:
         path.parent.mkdir(parents=True, exist_ok=True)
-        db = sqlite3.connect(path, isolation_level=None, check_same_thread=check_same_thread)
+        db = sqlite3.connect(path, isolation_level=None, check_same_thread=check_same_thread,
+                             factory=factory)
     try:
         db.execute(f"PRAGMA busy_timeout = {int(busy_timeout_ms)}")
         db.execute(f"PRAGMA foreign_keys = {'ON' if foreign_keys else 'OFF'}")

@@ -53,12 +53,14 @@ def write_edge_config(path: Path, house: str, broker_port: int, state_dir: Path,
     return path
 
 
-def write_central_config(path: Path, broker_port: int, database: Path, web_port: int,
+def write_central_config(path: Path, broker_port: int, database: Path | str, web_port: int,
                          **sections) -> Path:
+    """A central config for tests; `database` is a SQLite file or a postgresql:// URL."""
+    where = str(database)
     base = {
         "mqtt": {"host": "127.0.0.1", "port": broker_port, "keepalive": "5s",
                  "reconnect_max": "2s"},
-        "storage": {"database": str(database)},
+        "storage": {"url": where} if where.startswith("postgresql://") else {"database": where},
         "web": {"host": "127.0.0.1", "port": web_port},
     }
     for name, table in sections.items():

@@ -44,6 +44,66 @@ def broker(tmp_path):
 
 
 @pytest.fixture(scope="session")
+def postgres_server():
+    """A private PostgreSQL for the whole session, with a template database central's
+    migrations and partitions are already in (each test's database is a copy)."""
+    from central.store import Store
+    from harness.postgres import PostgresServer
+    server = PostgresServer().start()
+    server.make_template(lambda url: Store(url).close())
+    yield server
+    server.stop()
+    shutil.rmtree(server.root, ignore_errors=True)
+
+
+@pytest.fixture
+def central_db(request, tmp_path):
+    """Where the test's central keeps its data: a SQLite file, or a fresh PostgreSQL
+    database (a URL). Tests that ask for it run on both (see pytest_generate_tests)."""
+    if getattr(request, "param", "sqlite") == "sqlite":
+        yield tmp_path / "central.sqlite"
+        return
+    server = request.getfixturevalue("postgres_server")
+    url = server.new_database()
+    yield url
+    server.drop_database(url)
+
+
+@pytest.fixture
+def central_dbs(request, central_db, tmp_path):
+    """More databases on central_db's backend, each new: `central_dbs("name")`."""
+    made: list[str] = []
+    server = None if not isinstance(central_db, str) else \
+        request.getfixturevalue("postgres_server")
+
+    def make(name: str = "c"):
+        assert name.isidentifier() or name.replace("-", "_").isidentifier(), name  # a file name
+        if server is None:
+            path = tmp_path / f"{name}-{len(made)}.sqlite"
+            made.append(str(path))
+            return path
+        made.append(server.new_database())
+        return made[-1]
+
+    yield make
+    if server is not None:
+        for url in made:
+            server.drop_database(url)
+
+
+def pytest_generate_tests(metafunc):
+    """Every test of central's store runs on SQLite and on PostgreSQL (ids `sqlite`,
+    `postgres`), except browser tests (slow; the pages read the same JSON) and tests
+    marked sqlite_only (they drive SQLite itself: file size limits, PRAGMAs)."""
+    if "central_db" not in metafunc.fixturenames:
+        return
+    one = metafunc.definition.get_closest_marker("sqlite_only") or \
+        any(name.startswith("browser") for name in metafunc.fixturenames)
+    metafunc.parametrize("central_db", ["sqlite"] if one else ["sqlite", "postgres"],
+                         indirect=True)
+
+
+@pytest.fixture(scope="session")
 def cups_server():
     """A private cupsd for the whole session; tests make their own queues in it."""
     server = CupsServer().start()
@@ -115,7 +175,7 @@ def run_in_thread():
 
 
 @pytest.fixture
-def central_app(tmp_path, broker):
+def central_app(tmp_path, broker, central_db):
     """Central (collector + web) running in this process against `broker`; returns it."""
     from central import config as central_config
     from central.app import Central
@@ -123,8 +183,8 @@ def central_app(tmp_path, broker):
     from harness.edgeproc import write_central_config
 
     users = {TEST_USER: {"role": "operator", "password_hash": hash_password(TEST_PASSWORD)}}
-    path = write_central_config(tmp_path / "central.toml", broker.port,
-                                tmp_path / "central.sqlite", free_port(), users=users)
+    path = write_central_config(tmp_path / "central.toml", broker.port, central_db, free_port(),
+                                users=users)
     app = Central(central_config.load(path))
     thread = threading.Thread(target=app.run, daemon=True)
     thread.start()
@@ -151,7 +211,9 @@ def pytest_collection_modifyitems(config, items):
     components without these fixtures.
     """
     for item in items:
-        if item.get_closest_marker("integration") is None and \
+        on_postgres = getattr(getattr(item, "callspec", None), "params", {}).get(
+            "central_db") == "postgres"
+        if item.get_closest_marker("integration") is None and not on_postgres and \
                 REAL_FIXTURES.isdisjoint(getattr(item, "fixturenames", ())):
             item.add_marker(pytest.mark.pure)
         elif item.get_closest_marker("integration") is None:

@@ -15,9 +15,9 @@ ALLOWED = {
     "protocol": set(),
     "common": {"protocol", "paho", "waitress"},
     # jinja2: the pages' templates; the central extra: openpyxl, reportlab (the monthly
-    # report's XLSX and PDF) and prometheus_client (/metrics)
+    # report's XLSX and PDF), prometheus_client (/metrics) and psycopg (the PostgreSQL store)
     "central": {"protocol", "common", "paho", "jinja2", "openpyxl", "reportlab",
-                "prometheus_client"},
+                "prometheus_client", "psycopg"},
 }
 
 

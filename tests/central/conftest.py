@@ -82,14 +82,14 @@ class Client:
 
 
 @pytest.fixture
-def make_central(tmp_path, broker, user_tables):
+def make_central(tmp_path, broker, user_tables, central_db):
     """Start Central in-process with users configured; extra config sections as keywords."""
     started = []
 
     def start(parts: tuple[str, ...] = PARTS, **sections) -> Central:
         sections.setdefault("users", user_tables)
         path = write_central_config(tmp_path / f"central{len(started)}.toml", broker.port,
-                                    tmp_path / "central.sqlite", free_port(), **sections)
+                                    central_db, free_port(), **sections)
         app = Central(central_config.load(path), parts)
         thread = threading.Thread(target=app.run, daemon=True)
         thread.start()

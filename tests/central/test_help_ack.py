@@ -38,12 +38,11 @@ def test_the_dashboards_acknowledgement_is_written_by_the_collector_thread(dashb
 
 
 @pytest.fixture
-def idle_collector(tmp_path, broker):
+def idle_collector(tmp_path, broker, central_db):
     """A collector whose writer thread has not started yet."""
-    path = write_central_config(tmp_path / "central.toml", broker.port,
-                                tmp_path / "central.sqlite", free_port())
+    path = write_central_config(tmp_path / "central.toml", broker.port, central_db, free_port())
     cfg = central_config.load(path)
-    store = Store(cfg.storage.database)
+    store = Store(cfg.storage.location)
     store.write_batch([Received(protocol.Event("house-01", "b", 1, T0, "help.requested",
                                                {"request": 7}), T0)])
     collector = Collector(cfg, store)

@@ -221,11 +221,11 @@ VIEWS = ["/", "/api/houses", "/api/houses?metrics=1", "/api/alerts", "/metrics",
 
 
 @contextmanager
-def central(tmp_path, broker, users, root: str, names: dict):
+def central(tmp_path, broker, users, root: str, names: dict, database):
     """A central of its own (database) for one example, stopped after it."""
     base = tmp_path / root.replace("/", "-")
     path = write_central_config(
-        base.with_suffix(".toml"), broker.port, base.with_suffix(".sqlite"), free_port(),
+        base.with_suffix(".toml"), broker.port, database, free_port(),
         users=users, mqtt={"topic_root": root}, houses={h: {"name": n} for h, n in names.items()},
         alerts={"interval": "1s", "printer_after": "0s", "help_ack_within": "0s"})
     app = Central(central_config.load(path))
@@ -277,12 +277,13 @@ def send(house: FakeHouse, kind: str, obj: dict) -> None:
           phases=[Phase.explicit, Phase.reuse, Phase.generate])  # shrinking real servers: slow
 @given(sent=hostile_house())
 def test_one_hostile_house_breaks_nothing_for_the_other_or_for_staff(tmp_path, user_tables,
-                                                                     sent):
+                                                                     central_dbs, sent):
     """Each example: its own mosquitto and central (central's broker session is its own)."""
     root = f"culturehouse/e{next(EXAMPLE)}"
     names = {"house-01": GOOD_NAME, "house-02": sent["name"]}
     with MosquittoBroker(tmp_path / root) as broker, \
-            central(tmp_path, broker, user_tables, root, names) as app:
+            central(tmp_path, broker, user_tables, root, names,
+                    central_dbs(root.rsplit("/", 1)[-1])) as app:
         good, evil = FakeHouse(broker.port, "house-01", root), FakeHouse(broker.port,
                                                                          "house-02", root)
         try:

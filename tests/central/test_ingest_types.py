@@ -102,14 +102,14 @@ def test_names_the_vocabulary_does_not_know_are_stored_as_they_are(dashboard, cl
     assert "culturehouse_future_thing" not in client.get("/metrics").body.decode()
 
 
-def test_values_stored_before_the_door_checked_them_break_no_view(tmp_path, make_central,
+def test_values_stored_before_the_door_checked_them_break_no_view(central_db, make_central,
                                                                   client_for):
     """A database from before this check may hold anything a house once sent."""
     now = int(time.time() * 1000)
     junk = {"sys.uptime_s": "abc", "print.reasons": 7, "wifi.clients": META,
             "outbox.rows": "many", "sys.disk_free_pct": "low", "print.state": ["?"],
             "scan.state": 3}
-    store = Store(tmp_path / "central.sqlite")
+    store = Store(central_db)
     store.write_batch([Received(m, now - 9000 + 1000 * i) for i, m in enumerate((
         protocol.Status("house-01", True, "a" * 32, now, "0.1.0"),
         protocol.Telemetry("house-01", "a" * 32, 1, now, {"wifi.clients": 4}),

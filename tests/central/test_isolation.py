@@ -141,8 +141,8 @@ def anchor(house: str, boot: str, seq: int) -> bytes:
                                                        {"sys.uptime_s": 4}, "ntp", 0))
 
 
-def test_the_poison_passes_the_contract_yet_breaks_the_store(tmp_path):
-    store = Store(tmp_path / "central.sqlite")
+def test_the_poison_passes_the_contract_yet_breaks_the_store(central_db):
+    store = Store(central_db)
     now = int(time.time() * 1000)
     store.write_batch([Received(protocol.parse_telemetry(anchor("house-02", "b" * 32, 1)), now)])
     message = protocol.parse_telemetry(far_future_telemetry("house-02", "b" * 32, 3),
@@ -254,6 +254,7 @@ def health(client) -> tuple[int, dict]:
     return reply.status, reply.json()
 
 
+@pytest.mark.sqlite_only  # a full disk, as SQLite's page limit; tests/central/test_postgres.py
 def test_a_full_database_stalls_ingest_visibly_and_nothing_is_lost_once_space_is_back(
         make_central, client_for, houses, broker, caplog):
     app = make_central(alerts={"interval": "1s"})
@@ -301,6 +302,7 @@ def test_a_full_database_stalls_ingest_visibly_and_nothing_is_lost_once_space_is
     retained.close()
 
 
+@pytest.mark.sqlite_only
 def test_what_a_stalled_central_held_comes_back_from_the_broker_after_a_restart(
         make_central, client_for, houses):
     first = make_central()

@@ -61,8 +61,26 @@ def test_a_missing_range_defaults_to_the_last_days():
 
 
 @pytest.mark.parametrize("metric", ['a"b', "wifi.clients') OR 1", "", "x" * 65])
-def test_a_series_of_something_that_is_no_metric_name_is_a_bad_request(tmp_path, metric):
-    store = Store(tmp_path / "central.sqlite")
+def test_a_series_of_something_that_is_no_metric_name_is_a_bad_request(central_db, metric):
+    store = Store(central_db)
     with pytest.raises(BadRequest, match="not a metric name"):
         series(store.db, "house-01", metric, 0, 3_600_000, "raw")
+    store.close()
+
+
+def test_the_clock_check_reads_each_houses_newest_message_of_its_current_outbox(central_db):
+    import protocol
+    from central.queries import latest_clock
+    from central.store import Received
+    store = Store(central_db)
+    old, new = "a" * 32, "b" * 32
+    store.write_batch([Received(m, 9_000) for m in (
+        protocol.Status("house-01", True, "boot", 1_000, "0.1.0", epoch=old),
+        protocol.Telemetry("house-01", "boot", 7, 7_000, {}, epoch=old),
+        protocol.Status("house-01", True, "boot", 2_000, "0.1.0", epoch=new),
+        protocol.Telemetry("house-01", "boot", 1, 1_000, {}, epoch=new),
+        protocol.Telemetry("house-01", "boot", 2, 2_000, {}, "none", epoch=new),
+        protocol.Telemetry("house-02", "boot", 1, 5_000, {}))])
+    assert latest_clock(store.reader(), ["house-01", "house-02", "house-03"]) == {
+        "house-01": (2_000, 9_000, "none"), "house-02": (5_000, 9_000, "ntp")}
     store.close()

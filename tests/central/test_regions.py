@@ -4,6 +4,7 @@ overview page offers the filter and shows the totals."""
 from __future__ import annotations
 
 import pytest
+from selenium.common.exceptions import StaleElementReferenceException
 from selenium.webdriver.common.by import By
 from selenium.webdriver.support.ui import Select
 
@@ -107,6 +108,15 @@ def test_an_unknown_place_in_the_filter_gets_a_400_that_says_which(placed):
     assert reply.status == 400 and "district" in reply.json()["error"]
 
 
+def settled(read):
+    """What `read` sees, or None while the page is re-drawing what it reads (the element
+    it found was replaced meanwhile): for wait_for."""
+    try:
+        return read()
+    except StaleElementReferenceException:
+        return None
+
+
 def test_the_overview_filters_by_commune_and_shows_region_totals(placed, browser):  # noqa: F811
     app, _ = placed
     base = f"http://127.0.0.1:{app.web.port}"
@@ -116,11 +126,12 @@ def test_the_overview_filters_by_commune_and_shows_region_totals(placed, browser
     browser.find_element(By.ID, "login").click()
     wait_for(lambda: len(browser.find_elements(By.CSS_SELECTOR, "section.card")) == 3, 20,
              what="three cards")
-    totals = wait_for(lambda: browser.find_element(By.ID, "regions").text, 10, what="totals")
+    totals = wait_for(lambda: settled(lambda: browser.find_element(By.ID, "regions").text), 10,
+                      what="totals")
     assert "Tổng theo vùng hôm nay" in totals and "Hưng Yên" in totals and "Xã Tản Lĩnh" in totals
     Select(browser.find_element(By.ID, "place-province")).select_by_visible_text("Hà Nội")
     browser.find_element(By.CSS_SELECTOR, "#places button").click()
-    wait_for(lambda: [e.get_attribute("id") for e in
-                      browser.find_elements(By.CSS_SELECTOR, "section.card")] == ["house-house-03"],
-             20, what="only the house in Hà Nội")
+    wait_for(lambda: settled(lambda: [e.get_attribute("id") for e in browser.find_elements(
+        By.CSS_SELECTOR, "section.card")]) == ["house-house-03"], 20,
+             what="only the house in Hà Nội")
     assert "Hưng Yên" not in browser.find_element(By.ID, "regions").text

@@ -39,8 +39,8 @@ events = st.lists(st.tuples(st.sampled_from(["house-01", "house-02"]),
 
 @settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(events)
-def test_report_totals_equal_the_sum_of_stored_events(tmp_path_factory, items):
-    store = open_store(tmp_path_factory.mktemp("db") / "c.sqlite")
+def test_report_totals_equal_the_sum_of_stored_events(central_dbs, items):
+    store = open_store(central_dbs())
     seqs: dict[str, int] = {}
     batch = []
     for house, type_, pages, hours in items:
@@ -51,41 +51,41 @@ def test_report_totals_equal_the_sum_of_stored_events(tmp_path_factory, items):
     store.write_batch([Received(r.message, T0 + 1) for r in batch])  # a replay is not counted
     db = store.reader()
     rows = reports.build(db, "2026-10-25", "2026-12-31", None, False, {})
-    expected = db.execute(
-        "SELECT coalesce(sum(json_extract(body, '$.pages')), 0), count(*) FROM messages "
-        "WHERE type = 'print.job_completed'").fetchone()
+    printed = [json.loads(b) for (b,) in db.execute(
+        "SELECT body FROM messages WHERE type = 'print.job_completed'")]
+    expected = (sum(b.get("pages", 0) for b in printed), len(printed))
     assert sum(r["pages_printed"] for r in rows) == expected[0]
     assert sum(r["print_jobs"] for r in rows) == expected[1]
     for column, type_ in (("scans", "scan.completed"), ("copies", "copy.completed"),
                           ("help_requests", "help.requested")):
         (count,) = db.execute("SELECT count(*) FROM messages WHERE type = ?", (type_,)).fetchone()
         assert sum(r[column] for r in rows) == count
-    (scanned,) = db.execute("SELECT coalesce(sum(json_extract(body, '$.pages')), 0) FROM messages "
-                            "WHERE type = 'scan.completed'").fetchone()
+    scanned = sum(json.loads(b).get("pages", 0) for (b,) in db.execute(
+        "SELECT body FROM messages WHERE type = 'scan.completed'"))
     assert sum(r["scanned_pages"] for r in rows) == scanned
     months = reports.monthly(rows)
     assert sum(m["pages_printed"] for m in months) == expected[0]
     store.close()
 
 
-def test_a_message_twice_in_one_batch_is_counted_once(tmp_path):
-    store = open_store(tmp_path / "c.sqlite")
+def test_a_message_twice_in_one_batch_is_counted_once(central_db):
+    store = open_store(central_db)
     e = event("house-01", 1, T0, "print.job_completed", {"pages": 3})
     store.write_batch([Received(e, T0), Received(e, T0)])
     rows = reports.build(store.reader(), "2026-11-01", "2026-11-01", None, False, {})
     assert rows[0]["pages_printed"] == 3
 
 
-def test_days_follow_local_time_not_utc(tmp_path):
-    store = open_store(tmp_path / "c.sqlite")
+def test_days_follow_local_time_not_utc(central_db):
+    store = open_store(central_db)
     late = int(datetime(2026, 11, 1, 18, tzinfo=timezone.utc).timestamp() * 1000)  # 01:00 on 2 Nov
     store.write_batch([Received(event("house-01", 1, late, "scan.completed", {"pages": 1}), late)])
     rows = reports.build(store.reader(), "2026-11-01", "2026-11-02", None, False, {})
     assert [(r["day"], r["scans"]) for r in rows] == [("2026-11-01", 0), ("2026-11-02", 1)]
 
 
-def test_hours_online_count_minutes_with_telemetry_once(tmp_path):
-    store = open_store(tmp_path / "c.sqlite")
+def test_hours_online_count_minutes_with_telemetry_once(central_db):
+    store = open_store(central_db)
     batch = [Received(protocol.Telemetry("house-01", "b", seq, T0 + (seq - 1) * 30_000, {}), T0)
              for seq in range(1, 241)]  # two hours of a sample every 30 s
     store.write_batch(batch)
@@ -93,8 +93,8 @@ def test_hours_online_count_minutes_with_telemetry_once(tmp_path):
     assert rows[0]["hours_online"] == 2.0
 
 
-def test_wifi_figures_come_from_the_daily_event_of_that_day(tmp_path):
-    store = open_store(tmp_path / "c.sqlite")
+def test_wifi_figures_come_from_the_daily_event_of_that_day(central_db):
+    store = open_store(central_db)
     data = {"day": "2026-11-01", "unique_devices": 14, "sessions": 20, "dwell_p50_s": 900}
     store.write_batch([Received(event("house-01", 1, T0 + 20 * HOUR, "wifi.daily", data), T0)])
     row = reports.build(store.reader(), "2026-11-01", "2026-11-01", None, False, {})[0]
@@ -102,9 +102,9 @@ def test_wifi_figures_come_from_the_daily_event_of_that_day(tmp_path):
         (14, 20, 900)
 
 
-def test_help_requests_are_open_until_acknowledged_at_the_house(tmp_path):
+def test_help_requests_are_open_until_acknowledged_at_the_house(central_db):
     from central.queries import open_help
-    store = open_store(tmp_path / "c.sqlite")
+    store = open_store(central_db)
     store.write_batch([Received(event("house-01", 1, T0, "help.requested", {}), T0)])
     assert len(open_help(store.reader(), "house-01", T0)) == 1
     store.write_batch([Received(event("house-01", 2, T0 + 1000, "help.acknowledged", {}), T0)])
@@ -116,8 +116,8 @@ def cli(*args, stdin: str = "") -> subprocess.CompletedProcess:
                           capture_output=True, text=True, timeout=60)
 
 
-def test_report_command_writes_csv_and_json(tmp_path):
-    db = tmp_path / "c.sqlite"
+def test_report_command_writes_csv_and_json(tmp_path, central_db):
+    db = central_db
     store = open_store(db)
     store.write_batch([Received(event("house-01", 1, T0, "print.job_completed", {"pages": 6}),
                                 T0)])
@@ -131,8 +131,8 @@ def test_report_command_writes_csv_and_json(tmp_path):
     assert json.loads(out.stdout)["rows"][0]["pages_printed"] == 6
 
 
-def test_report_command_refuses_a_reversed_range(tmp_path):
-    db = tmp_path / "c.sqlite"
+def test_report_command_refuses_a_reversed_range(tmp_path, central_db):
+    db = central_db
     open_store(db).close()
     config = write_central_config(tmp_path / "central.toml", 1883, db, 8080)
     out = cli("report", "--config", str(config), "--from", "2026-11-05", "--to", "2026-11-01")
@@ -162,14 +162,15 @@ def test_the_example_config_loads_and_documents_every_dashboard_key():
     example = REPO / "config" / "central.example.toml"
     central_config.load(example)
     text = example.read_text()
-    for section in (central_config.WebConfig, central_config.AlertsConfig,
+    for section in (central_config.StorageConfig, central_config.WebConfig,
+                    central_config.AlertsConfig,
                     central_config.ReportsConfig, central_config.UserEntry):
         for f in dataclasses.fields(section):
             assert f"{f.name} =" in text, f.name
 
 
-def test_events_from_an_unsynchronised_clock_count_on_their_arrival_day(tmp_path):
-    store = open_store(tmp_path / "c.sqlite")
+def test_events_from_an_unsynchronised_clock_count_on_their_arrival_day(central_db):
+    store = open_store(central_db)
     e = protocol.Event("house-01", "boot1", 1, 86_400_000, "print.job_completed", {"pages": 2},
                        tq="none", mono=5_000)
     store.write_batch([Received(e, T0)])
@@ -177,9 +178,9 @@ def test_events_from_an_unsynchronised_clock_count_on_their_arrival_day(tmp_path
     assert rows[0]["pages_printed"] == 2
 
 
-def test_a_help_request_closed_at_the_house_is_no_longer_open(tmp_path):
+def test_a_help_request_closed_at_the_house_is_no_longer_open(central_db):
     from central.queries import open_help
-    store = open_store(tmp_path / "c.sqlite")
+    store = open_store(central_db)
     store.write_batch([Received(event("house-01", 1, T0, "help.requested", {"request": 1}), T0)])
     store.write_batch([Received(event("house-01", 2, T0 + 9000, "help.closed",
                                       {"request": 1, "reason": "press"}), T0)])
@@ -187,8 +188,8 @@ def test_a_help_request_closed_at_the_house_is_no_longer_open(tmp_path):
 
 
 def test_an_unsynchronised_event_before_its_anchor_in_one_batch_counts_on_its_retimed_day(
-        tmp_path):
-    store = open_store(tmp_path / "c.sqlite")
+        central_db):
+    store = open_store(central_db)
     late = T0 + 20 * HOUR  # arrives on 2 Nov (04:00 local), happened on 1 Nov (08:00 local)
     early = protocol.Event("house-01", "boot1", 1, 86_400_000, "print.job_completed",
                            {"pages": 2}, tq="none", mono=5_000)
@@ -199,8 +200,8 @@ def test_an_unsynchronised_event_before_its_anchor_in_one_batch_counts_on_its_re
                                                              ("2026-11-02", 0)]
 
 
-def test_a_message_replayed_in_a_later_batch_is_counted_once(tmp_path):
-    store = open_store(tmp_path / "c.sqlite")
+def test_a_message_replayed_in_a_later_batch_is_counted_once(central_db):
+    store = open_store(central_db)
     e = event("house-01", 1, T0, "print.job_completed", {"pages": 3})
     store.write_batch([Received(e, T0)])
     store.write_batch([Received(e, T0 + 5000), Received(e, T0 + 5000)])
@@ -208,9 +209,9 @@ def test_a_message_replayed_in_a_later_batch_is_counted_once(tmp_path):
     assert (rows[0]["print_jobs"], rows[0]["pages_printed"]) == (1, 3)
 
 
-def test_acknowledging_help_answers_what_was_stored_when_the_operator_clicked(tmp_path):
+def test_acknowledging_help_answers_what_was_stored_when_the_operator_clicked(central_db):
     from central.queries import open_help
-    store = open_store(tmp_path / "c.sqlite")
+    store = open_store(central_db)
     store.write_batch([Received(event("house-01", 1, T0, "help.requested", {"request": 4}), T0)])
     store.write_batch([Received(event("house-01", 2, T0, "help.requested", {"request": 5}),
                                 T0 + 2000)])

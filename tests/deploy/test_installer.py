@@ -288,11 +288,12 @@ def edge_venv(tmp_path_factory, checkout) -> RealInstall:
 @pytest.mark.timeout(900)
 def test_central_installs_without_a_compiler_and_never_looks_at_the_edge_libraries(central_venv):
     assert "culturehouse" in central_venv.installed
-    # The central extra's report libraries and prometheus_client; Pillow (reportlab's) only
-    # where Debian's is missing.
+    # The central extra: the report libraries, prometheus_client and psycopg (with its
+    # binary wheel); Pillow (reportlab's) only where Debian's is missing.
     assert {name.replace("_", "-") for name in central_venv.installed} <= {
         "culturehouse", "paho-mqtt", "waitress", "jinja2", "markupsafe", "openpyxl",
-        "et-xmlfile", "reportlab", "charset-normalizer", "pillow", "prometheus-client"}
+        "et-xmlfile", "reportlab", "charset-normalizer", "pillow", "prometheus-client",
+        "psycopg", "psycopg-binary", "typing-extensions"}
     assert [name for name in EDGE_ONLY if name != "pillow" and name in central_venv.pip_log] == []
 
 

@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 import queue
-import sqlite3
 import threading
 import uuid
 from pathlib import Path
@@ -12,28 +11,37 @@ from paho.mqtt.enums import CallbackAPIVersion
 
 from central import config as central_config
 from central.collector import Collector
+from central.database import connect
 from central.store import Store
 from harness.edgeproc import write_central_config
 from harness.procs import free_port, wait_for
 
 
-def start_collector(tmp_path: Path, port: int, **ingest) -> Collector:
-    path = write_central_config(tmp_path / "central.toml", port, tmp_path / "central.sqlite",
-                                free_port(), ingest={"batch_wait": "50ms", **ingest})
+def start_collector(tmp_path: Path, port: int, database: Path | str | None = None,
+                    **ingest) -> Collector:
+    """A collector on `database` (a SQLite file or a postgresql:// URL; default a file)."""
+    path = write_central_config(tmp_path / "central.toml", port,
+                                database or tmp_path / "central.sqlite", free_port(),
+                                ingest={"batch_wait": "50ms", **ingest})
     cfg = central_config.load(path)
-    collector = Collector(cfg, Store(cfg.storage.database))
+    collector = Collector(cfg, Store(cfg.storage.location))
     collector.start()
     wait_for(lambda: collector.connected, 15, what="collector connected")
     return collector
 
 
-def stored_seqs(db_path: Path, house: str) -> list[int]:
-    con = sqlite3.connect(db_path)
+def query(location: Path | str, sql: str, *args) -> list:
+    """Rows of one query on central's database (SQLite or PostgreSQL), read-only."""
+    con = connect(location, readonly=True)
     try:
-        return [s for (s,) in con.execute("SELECT seq FROM messages WHERE house = ? ORDER BY seq",
-                                          (house,))]
+        return con.execute(sql, args).fetchall()
     finally:
         con.close()
+
+
+def stored_seqs(location: Path | str, house: str) -> list[int]:
+    return [s for (s,) in query(location, "SELECT seq FROM messages WHERE house = ? "
+                                          "ORDER BY seq", house)]
 
 
 class WireClient:

@@ -15,8 +15,9 @@ ROOT = protocol.Topics()
 
 
 @pytest.fixture
-def collector(tmp_path, broker):
-    c = start_collector(tmp_path, broker.port, reorder_window="1s", max_backlog_rate=1.0)
+def collector(tmp_path, broker, central_db):
+    c = start_collector(tmp_path, broker.port, central_db, reorder_window="1s",
+                        max_backlog_rate=1.0)
     yield c
     c.stop()
     c.store.close()
@@ -37,7 +38,7 @@ def test_every_row_is_stored_once_and_leaves_the_outbox_only_after_the_ack(
     wait_for(lambda: agent.outbox.last_seq() >= 133, 20, what="a few live samples")
     wait_for(lambda: collector.store.acked().get("house-01", 0) >= 133, 30,
              what="central acknowledged the backlog and live samples")
-    seqs = stored_seqs(tmp_path / "central.sqlite", "house-01")
+    seqs = stored_seqs(collector.store.path, "house-01")
     assert seqs[:133] == list(range(1, 134))
     wait_for(lambda: agent.outbox.oldest() > 133, 10, what="the acked rows freed")
 

@@ -115,8 +115,8 @@ def test_a_restored_copy_of_the_outbox_sends_nothing_twice_and_no_seq_again(tmp_
 # ----- central -----------------------------------------------------------------------------
 
 @pytest.fixture
-def store(tmp_path):
-    s = Store(tmp_path / "c.sqlite")
+def store(central_db):
+    s = Store(central_db)
     rollups.remember_timezone(s.db, "Asia/Ho_Chi_Minh")
     yield s
     s.close()
@@ -162,7 +162,7 @@ def test_central_restarted_keeps_the_watermark_of_every_epoch(tmp_path, store):
     write(store, status(OLD), *[tele(s, OLD) for s in range(1, 41)])
     write(store, status(NEW, boot="b2"), *[tele(s, NEW) for s in range(1, 8)], tele(9, NEW))
     store.close()
-    again = Store(tmp_path / "c.sqlite")
+    again = Store(store.path)
     assert again.acked() == {"house-01": 7}
     assert (again.watermark("house-01", OLD), again.watermark("house-01", NEW)) == (40, 7)
     assert again.first_gap("house-01") == (8, 8)

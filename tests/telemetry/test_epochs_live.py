@@ -2,27 +2,28 @@
 old one's high watermark, and an outbox rolled up during a long outage."""
 from __future__ import annotations
 
-import sqlite3
 import threading
 from datetime import datetime, timezone
 
 import pytest
 
 from central import reports
+from central.database import connect
 from central.store import Received, Store
 from edge import config as edge_config_module
 from edge.agent import Agent
 from edge.outbox import Outbox
 from harness.procs import wait_for
-from tests.telemetry.helpers import start_collector
+from tests.telemetry.helpers import query, start_collector
 from tests.telemetry.outage import outage, record, rolled_up, wire
 
 START = int(datetime(2025, 3, 1, tzinfo=timezone.utc).timestamp() * 1000)
 
 
 @pytest.fixture
-def collector(tmp_path, broker):
-    c = start_collector(tmp_path, broker.port, reorder_window="1s", max_backlog_rate=1.0)
+def collector(tmp_path, broker, central_db):
+    c = start_collector(tmp_path, broker.port, central_db, reorder_window="1s",
+                        max_backlog_rate=1.0)
     yield c
     c.stop()
     c.store.close()
@@ -57,14 +58,6 @@ def agents():
             running.stop()
 
 
-def query(path, sql: str, *args) -> list:
-    con = sqlite3.connect(f"file:{path}?mode=ro", uri=True, timeout=10)
-    try:
-        return con.execute(sql, args).fetchall()
-    finally:
-        con.close()
-
-
 def prefill(path, n: int, boot: str) -> None:
     box = Outbox(path)
     for i in range(n):
@@ -90,7 +83,7 @@ def test_a_new_card_with_more_rows_than_the_old_watermark_loses_none_of_them(
     wait_for(lambda: collector.store.epoch_of("house-01") == new.outbox.epoch
              and collector.store.acked().get("house-01", 0) >= watermark + 60, 40,
              what="central acknowledged the new card's rows")
-    db = tmp_path / "central.sqlite"
+    db = collector.store.path
     got = query(db, "SELECT seq, json_extract(body, '$.\"sys.uptime_s\"') FROM messages "
                     "WHERE house = 'house-01' AND epoch = ? AND boot = 'new-card' ORDER BY seq",
                 new.outbox.epoch)
@@ -102,9 +95,9 @@ def test_a_new_card_with_more_rows_than_the_old_watermark_loses_none_of_them(
 
 
 def test_an_outbox_rolled_up_in_a_long_outage_gives_central_the_raw_rows_figures(
-        tmp_path, broker, collector, edge_config, agents):
+        tmp_path, broker, collector, edge_config, agents, central_dbs):
     raw_box = record(tmp_path / "raw.sqlite", outage(2), start=START)
-    baseline = Store(tmp_path / "baseline.sqlite")  # what central makes of the raw rows
+    baseline = Store(central_dbs("baseline"))  # what central makes of the raw rows
     rows = wire(raw_box)
     for i in range(0, len(rows), 500):
         baseline.write_batch([Received(m, START) for m in rows[i:i + 500]])
@@ -116,7 +109,7 @@ def test_an_outbox_rolled_up_in_a_long_outage_gives_central_the_raw_rows_figures
     agents(edge_config())
     wait_for(lambda: collector.store.acked().get("house-01", 0) >= raw_box.last_seq(), 40,
              what="the rolled-up backlog acknowledged")
-    db, days, hours = tmp_path / "central.sqlite", ("2025-02-28", "2025-03-04"), (
+    db, days, hours = collector.store.path, ("2025-02-28", "2025-03-04"), (
         START // 3_600_000 - 24, START // 3_600_000 + 96)
     daily = "SELECT house, metric, day, value FROM rollup_daily WHERE day BETWEEN ? AND ? " \
             "ORDER BY 1, 2, 3"
@@ -124,7 +117,7 @@ def test_an_outbox_rolled_up_in_a_long_outage_gives_central_the_raw_rows_figures
              "ORDER BY 1, 2, 3"
     assert query(db, daily, *days) == baseline.db.execute(daily, days).fetchall() != []
     assert query(db, hourly, *hours) == baseline.db.execute(hourly, hours).fetchall()
-    con = sqlite3.connect(f"file:{db}?mode=ro", uri=True)
+    con = connect(db, readonly=True)
     assert reports.build(con, *days, "house-01", False, {}) == reports.build(
         baseline.reader(), *days, "house-01", False, {})
     con.close()

@@ -119,13 +119,14 @@ def test_a_roll_up_with_one_wrongly_typed_sample_is_replaced_whole_by_its_stand_
 
 # ----- central counts a roll-up as the raw rows ---------------------------------------------
 
-def test_an_outbox_rolled_up_in_a_long_outage_gives_the_same_figures_as_the_raw_rows(tmp_path):
+def test_an_outbox_rolled_up_in_a_long_outage_gives_the_same_figures_as_the_raw_rows(tmp_path,
+                                                                                     central_dbs):
     box = record(tmp_path / "raw.sqlite", outage(3))
-    raw = central(tmp_path / "raw-central.sqlite", wire(box))
+    raw = central(central_dbs("raw-central"), wire(box))
     for quota, level in ((400_000, 1), (150_000, 2), (60_000, 3)):
         small = rolled_up(box, tmp_path / f"rolled-{level}.sqlite", quota)
         assert max(r.level for r in small.after(0, 10**6)) == level
-        store = central(tmp_path / f"central-{level}.sqlite", wire(small))
+        store = central(central_dbs(f"central-{level}"), wire(small))
         assert figures(store) == figures(raw), f"rolled up to level {level}"
         assert stored_seqs(store) == stored_seqs(raw)
         assert store.acked() == raw.acked() == {"house-01": box.last_seq()}
@@ -134,33 +135,36 @@ def test_an_outbox_rolled_up_in_a_long_outage_gives_the_same_figures_as_the_raw_
         "SELECT ts FROM messages WHERE kind = 'telemetry'")}) / 60, abs=0.05)
 
 
-def test_a_partly_delivered_span_is_filled_exactly_and_never_counted_twice(tmp_path):
+def test_a_partly_delivered_span_is_filled_exactly_and_never_counted_twice(tmp_path,
+                                                                           central_dbs):
     box = record(tmp_path / "raw.sqlite", outage(1))
     raw_rows = wire(box)
-    raw = central(tmp_path / "raw-central.sqlite", raw_rows)
+    raw = central(central_dbs("raw-central"), raw_rows)
     delivered = raw_rows[:200] + raw_rows[300::3]  # a prefix, then every third row
-    store = central(tmp_path / "c.sqlite", delivered,
+    store = central(central_dbs("c"), delivered,
                     wire(rolled_up(box, tmp_path / "rolled.sqlite", 30_000)))
     assert figures(store) == figures(raw)
     assert stored_seqs(store) == stored_seqs(raw)
 
 
-def test_samples_taken_before_the_clock_was_synchronised_are_retimed_as_the_raw_rows(tmp_path):
+def test_samples_taken_before_the_clock_was_synchronised_are_retimed_as_the_raw_rows(tmp_path,
+                                                                                     central_dbs):
     box = record(tmp_path / "raw.sqlite", outage(0.5), unsynced=300)
     rows = wire(box)
     anchor = next(r for r in rows if isinstance(r, protocol.Telemetry) and r.tq == "ntp"
                   and r.mono is not None)
-    raw = central(tmp_path / "raw-central.sqlite", [rows[0], anchor], rows)
+    raw = central(central_dbs("raw-central"), [rows[0], anchor], rows)
     small = rolled_up(box, tmp_path / "rolled.sqlite", 20_000)
     assert any(r.tq == "none" and r.samples for r in small.after(0, 10**6))
-    store = central(tmp_path / "c.sqlite", [rows[0], anchor], wire(small))
+    store = central(central_dbs("c"), [rows[0], anchor], wire(small))
     assert figures(store) == figures(raw)
     retimed = "SELECT seq, ts, tq FROM messages WHERE tq != 'ntp' ORDER BY seq"
     assert store.db.execute(retimed).fetchall() == raw.db.execute(retimed).fetchall() != []
 
 
-def test_a_roll_up_over_one_central_stored_before_samples_were_kept_skips_its_span(tmp_path):
-    store = central(tmp_path / "c.sqlite")
+def test_a_roll_up_over_one_central_stored_before_samples_were_kept_skips_its_span(tmp_path,
+                                                                                   central_dbs):
+    store = central(central_dbs("c"))
     legacy = protocol.Telemetry("house-01", "b", 10, T0 + 20 * MINUTE, {"rollup.samples": 11},
                                 upto=20)
     exact = protocol.Telemetry("house-01", "b", 1, T0 + 30 * MINUTE, {}, upto=31, samples=tuple(
@@ -174,8 +178,9 @@ def test_a_roll_up_over_one_central_stored_before_samples_were_kept_skips_its_sp
     assert store.acked() == {"house-01": 31}
 
 
-def test_a_roll_up_reaching_in_from_below_covers_what_it_stood_for(tmp_path):
-    store = central(tmp_path / "c.sqlite")
+def test_a_roll_up_reaching_in_from_below_covers_what_it_stood_for(tmp_path,
+                                                                   central_dbs):
+    store = central(central_dbs("c"))
     legacy = protocol.Telemetry("house-01", "b", 1, T0 + 20 * MINUTE, {}, upto=20)
     raw = protocol.Telemetry("house-01", "b", 5, T0 + 5 * MINUTE, {})  # a resent one inside
     exact = protocol.Telemetry("house-01", "b", 10, T0 + 30 * MINUTE, {}, upto=30, samples=tuple(
@@ -190,16 +195,16 @@ def test_a_roll_up_reaching_in_from_below_covers_what_it_stood_for(tmp_path):
 @given(st.lists(st.tuples(st.integers(1, 30), st.one_of(st.none(), st.integers(0, 40)),
                           st.booleans()), min_size=2, max_size=150),
        st.sets(st.integers(0, 200)), st.sampled_from([0, 1, 2, 3]))
-def test_any_mix_of_raw_rows_and_roll_ups_counts_each_sample_once(tmp_path_factory, minutes,
-                                                                  early, level):
+def test_any_mix_of_raw_rows_and_roll_ups_counts_each_sample_once(tmp_path_factory, central_dbs,
+                                                                  minutes, early, level):
     tmp = tmp_path_factory.mktemp("mix")
     box = record(tmp / "raw.sqlite", [(step, clients, printed and i % 9 == 0)
                                       for i, (step, clients, printed) in enumerate(minutes)])
     raw_rows = wire(box)
-    raw = central(tmp / "raw-central.sqlite", raw_rows)
+    raw = central(central_dbs("raw-central"), raw_rows)
     quota = [10**9, 20_000, 8_000, 1][level]
     late = wire(rolled_up(box, tmp / "rolled.sqlite", quota))
-    store = central(tmp / "c.sqlite", [r for i, r in enumerate(raw_rows) if i in early], late,
+    store = central(central_dbs("c"), [r for i, r in enumerate(raw_rows) if i in early], late,
                     late)  # and a replay of the whole backlog
     assert figures(store) == figures(raw)
     assert stored_seqs(store) == stored_seqs(raw)

@@ -3,7 +3,6 @@ from __future__ import annotations
 
 import json
 import os
-import sqlite3
 import zlib
 
 import pytest
@@ -12,7 +11,7 @@ from central.collector import stand_in, vocabulary_problem
 from central.store import Received, Store
 import protocol
 from harness.procs import wait_for
-from tests.telemetry.helpers import WireClient, start_collector, stored_seqs
+from tests.telemetry.helpers import WireClient, query, start_collector, stored_seqs
 
 T = protocol.Topics()
 BOOT = "3c75032514c74c58a7f848719086ec3c"
@@ -40,8 +39,8 @@ BAD = {
 
 
 @pytest.fixture
-def collector(tmp_path, broker):
-    c = start_collector(tmp_path, broker.port)
+def collector(tmp_path, broker, central_db):
+    c = start_collector(tmp_path, broker.port, central_db)
     yield c
     c.stop()
     c.store.close()
@@ -57,13 +56,13 @@ def test_bad_payloads_are_counted_by_reason_and_good_ones_between_them_all_store
         seq += 1
         house.publish(T.telemetry("house-01"), protocol.build_telemetry(tele(seq)))
         house.publish(topic, payload)
-    wait_for(lambda: len(stored_seqs(tmp_path / "central.sqlite", "house-01")) == seq, 15,
+    wait_for(lambda: len(stored_seqs(collector.store.path, "house-01")) == seq, 15,
              what="every good sample stored")
     wait_for(lambda: sum(collector.rejected.values()) == len(BAD) + 2, 10,
              what="every bad payload rejected")
     for reason in BAD:
         assert collector.rejected[reason] >= 1, reason
-    assert stored_seqs(tmp_path / "central.sqlite", "house-01") == list(range(1, seq + 1))
+    assert stored_seqs(collector.store.path, "house-01") == list(range(1, seq + 1))
     house.close()
 
 
@@ -74,7 +73,7 @@ def test_a_history_batch_is_stored_row_by_row_and_acknowledged(tmp_path, broker,
         "house-01", [tele(s) for s in range(1, 61)]))
     wait_for(lambda: [protocol.parse_ack(p).seq for p in house.on("/ack")].count(60), 15,
              what="an ack for the whole batch")
-    assert stored_seqs(tmp_path / "central.sqlite", "house-01") == list(range(1, 61))
+    assert stored_seqs(collector.store.path, "house-01") == list(range(1, 61))
     house.close()
 
 
@@ -92,10 +91,8 @@ def test_a_wrongly_typed_row_in_a_history_batch_is_rejected_alone_and_the_ack_co
     wait_for(lambda: [protocol.parse_ack(p).seq for p in house.on("/ack")].count(10), 15,
              what="an ack for the whole batch")
     assert collector.rejected["bad_value"] == 3
-    con = sqlite3.connect(tmp_path / "central.sqlite")
     stored = {seq: (kind, type_, json.loads(body), upto) for seq, kind, type_, body, upto in
-              con.execute("SELECT seq, kind, type, body, upto FROM messages")}
-    con.close()
+              query(collector.store.path, "SELECT seq, kind, type, body, upto FROM messages")}
     assert sorted(stored) == [1, 2, 3, 4, 5, 6, 7, 9, 10]
     assert stored[4][:2] == ("event", "ingest.rejected") and "abc" not in json.dumps(stored[4])
     assert stored[7] == ("telemetry", None, {}, 8)  # a roll-up keeps what it stands for
@@ -116,8 +113,8 @@ def test_only_known_names_with_wrong_values_are_problems():
 # ----- the store's watermark and clocks (plain values, a real SQLite file) ---------------
 
 @pytest.fixture
-def store(tmp_path):
-    s = Store(tmp_path / "c.sqlite")
+def store(central_db):
+    s = Store(central_db)
     yield s
     s.close()
 
