@@ -3,21 +3,23 @@ replaying a day's backlog each, into a real mosquitto and a real central process
 simulated houses publish their backlog as fast as the broker takes it (a real edge paces
 itself to central's max_backlog_rate), so the replay figure is a worst case for central.
 
-Figures: time until central shows every house online, broker and central memory (RSS) with
+Central stores on PostgreSQL (a private, durable server). Figures: time until central shows
+every house online, broker and central memory (RSS) with
 every house connected; time until central has acknowledged every backlog row after the last
 house connected, and rows/s stored. Run: python -m bench.fleet
 """
 from __future__ import annotations
 
 import shutil
-import sqlite3
 import tempfile
 import time
 from pathlib import Path
 
 from harness.edgeproc import start_central, write_central_config
 from harness.mosquitto import MosquittoBroker
+from harness.postgres import PostgresServer
 from harness.procs import free_port, wait_for
+from harness.readback import scalar
 
 from ._houses import SimulatedHouses, raise_open_files
 
@@ -35,36 +37,25 @@ def rss_mb(pid: int) -> float:
     return float("nan")
 
 
-def count(db: Path, sql: str) -> int:
-    try:
-        con = sqlite3.connect(f"file:{db}?mode=ro", uri=True, timeout=5)
-        try:
-            return con.execute(sql).fetchone()[0] or 0
-        finally:
-            con.close()
-    except sqlite3.OperationalError:
-        return 0
-
-
-def setup(work: Path):
+def setup(work: Path, pg: PostgresServer):
     raise_open_files(65536)  # inherited by the broker: one descriptor per house
     broker = MosquittoBroker(work / "mosq", extra_conf="max_inflight_messages 1000\n").start()
-    db = work / "central.sqlite"
+    db = pg.new_database("fleet")
     cfg = write_central_config(work / "central.toml", broker.port, db, free_port())
     central = start_central(cfg, work / "central.log")
     wait_for(lambda: "connected to broker" in central.output(), 30, what="central connected")
     return broker, central, db
 
 
-def storm() -> list[tuple[str, float, str]]:
+def storm(pg: PostgresServer) -> list[tuple[str, float, str]]:
     work = Path(tempfile.mkdtemp(prefix="ch-bench-storm-"))
-    broker, central, db = setup(work)
+    broker, central, db = setup(work, pg)
     houses = SimulatedHouses(broker.port, STORM_HOUSES, workers=4)
     try:
         t0 = time.time()
         houses.start()
         connected_at, acked_at = houses.wait(600)
-        wait_for(lambda: count(db, "SELECT count(*) FROM houses WHERE online = 1")
+        wait_for(lambda: scalar(db, "SELECT count(*) FROM houses WHERE online = 1")
                  >= STORM_HOUSES, 600, interval=0.5, what="every house online at central")
         online_s = time.time() - t0
         broker_mb, central_mb = rss_mb(broker.proc.pid), rss_mb(central.pid)
@@ -81,9 +72,9 @@ def storm() -> list[tuple[str, float, str]]:
             (f"{STORM_HOUSES:,} houses: central memory (RSS)", central_mb, "MB")]
 
 
-def replay() -> list[tuple[str, float, str]]:
+def replay(pg: PostgresServer) -> list[tuple[str, float, str]]:
     work = Path(tempfile.mkdtemp(prefix="ch-bench-replay-"))
-    broker, central, db = setup(work)
+    broker, central, db = setup(work, pg)
     houses = SimulatedHouses(broker.port, REPLAY_HOUSES, workers=4, rows=REPLAY_ROWS,
                              metrics=METRICS)
     total = REPLAY_HOUSES * REPLAY_ROWS
@@ -91,11 +82,11 @@ def replay() -> list[tuple[str, float, str]]:
         t0 = time.time()
         houses.start()
         connected, _ = houses.wait(600)
-        wait_for(lambda: count(db, f"SELECT count(*) FROM houses WHERE acked_seq >= "
+        wait_for(lambda: scalar(db, f"SELECT count(*) FROM houses WHERE acked_seq >= "
                                    f"{REPLAY_ROWS}") >= REPLAY_HOUSES, 900, interval=0.5,
                  what="every backlog acknowledged")
         done = time.time()
-        stored = count(db, "SELECT count(*) FROM messages")
+        stored = scalar(db, "SELECT count(*) FROM messages")
     finally:
         houses.stop()
         central.stop()
@@ -110,7 +101,8 @@ def replay() -> list[tuple[str, float, str]]:
 
 
 def run() -> list[tuple[str, float, str]]:
-    return storm() + replay()
+    with PostgresServer(durable=True) as pg:  # the store a fleet this size would use
+        return storm(pg) + replay(pg)
 
 
 if __name__ == "__main__":

@@ -1,12 +1,13 @@
 """Central ingest: messages/s durably stored, side by side with mosquitto_sub on the same stream.
 
-Broker, central (a real process), the load generator and mosquitto_sub share this machine.
+Broker, central (real processes), the load generator and mosquitto_sub share this machine.
+Three cases: SQLite with one collector; PostgreSQL with one collector, and with two
+collectors sharing the stream (MQTT 5 shared subscription, a user name each).
 Run: python -m bench.ingest. `run()` returns (figure, value, unit) rows for the runner.
 """
 from __future__ import annotations
 
 import shutil
-import sqlite3
 import subprocess
 import tempfile
 import time
@@ -16,6 +17,7 @@ import protocol
 from harness.edgeproc import start_central, write_central_config
 from harness.mosquitto import MosquittoBroker
 from harness.procs import free_port, wait_for
+from harness.readback import scalar
 
 HOUSES = 10
 PER_HOUSE = 6000
@@ -24,15 +26,8 @@ METRICS = {"sys.uptime_s": 86400, "sys.load1": 0.31, "sys.cpu_temp_c": 51.2,
            "wifi.sessions.total": 5321, "outbox.rows": 0, "mqtt.connected": 1}
 
 
-def stored(db: Path) -> int:
-    try:
-        con = sqlite3.connect(f"file:{db}?mode=ro", uri=True, timeout=5)
-        try:
-            return con.execute("SELECT count(*) FROM messages").fetchone()[0]
-        finally:
-            con.close()
-    except sqlite3.OperationalError:
-        return 0
+def stored(location) -> int:
+    return scalar(location, "SELECT count(*) FROM messages")
 
 
 def payload_file(work: Path, house: str) -> Path:
@@ -46,16 +41,20 @@ def payload_file(work: Path, house: str) -> Path:
     return path
 
 
-def run() -> list[tuple[str, float, str]]:
-    work = Path(tempfile.mkdtemp(prefix="ch-bench-ingest-"))
+def measure(work: Path, location, collectors: int = 1) -> tuple[float, float]:
+    """(central stored msg/s, mosquitto_sub msg/s) on one QoS 1 stream of HOUSES x PER_HOUSE
+    messages; with several collectors they share it ($share) with a user name each."""
     broker = MosquittoBroker(work / "mosq", extra_conf="max_inflight_messages 1000\n").start()
-    db = work / "central.sqlite"
-    cfg = write_central_config(work / "central.toml", broker.port, db, free_port())
-    central = start_central(cfg, work / "central.log")
+    procs = []
+    for i in range(collectors):
+        shared = {"ingest": {"share_group": "bench"}} if collectors > 1 else {}
+        cfg = write_central_config(work / f"central-{i}.toml", broker.port, location,
+                                   free_port(), mqtt={"username": f"central-{i}"}, **shared)
+        procs.append(start_central(cfg, work / f"central-{i}.log"))
     root = protocol.Topics()
     total = HOUSES * PER_HOUSE
     try:
-        wait_for(lambda: db.exists() and "connected to broker" in central.output(), 30,
+        wait_for(lambda: all("connected to broker" in p.output() for p in procs), 60,
                  what="central connected")
         sub = subprocess.Popen([shutil.which("mosquitto_sub") or "mosquitto_sub", "-h",
                                 "127.0.0.1", "-p", str(broker.port), "-q", "1", "-t",
@@ -73,7 +72,7 @@ def run() -> list[tuple[str, float, str]]:
         while True:
             if sub_s is None and sub.poll() is not None:
                 sub_s = time.perf_counter() - t0
-            if stored(db) >= total:
+            if stored(location) >= total:
                 central_s = time.perf_counter() - t0
                 break
             if time.perf_counter() - t0 > 110:
@@ -86,15 +85,27 @@ def run() -> list[tuple[str, float, str]]:
         for p in pubs:
             p.wait(30)
     finally:
-        central.stop()
+        for p in procs:
+            p.stop()
         broker.stop()
-    central_rate = total / central_s
-    sub_rate = total / sub_s
-    shutil.rmtree(work, ignore_errors=True)
-    return [("messages", float(total), "msgs"),
-            ("central stored", central_rate, "msgs/s"),
-            ("mosquitto_sub received", sub_rate, "msgs/s"),
-            ("ratio central / mosquitto_sub", central_rate / sub_rate, "")]
+    return total / central_s, total / sub_s
+
+
+def run() -> list[tuple[str, float, str]]:
+    from harness.postgres import PostgresServer
+    rows = [("messages per run", float(HOUSES * PER_HOUSE), "msgs")]
+    cases = [("SQLite, 1 collector", None, 1), ("PostgreSQL, 1 collector", "pg", 1),
+             ("PostgreSQL, 2 collectors ($share)", "pg", 2)]
+    with PostgresServer(durable=True) as pg:
+        for name, engine, collectors in cases:
+            work = Path(tempfile.mkdtemp(prefix="ch-bench-ingest-"))
+            location = pg.new_database("bench") if engine else work / "central.sqlite"
+            central_rate, sub_rate = measure(work, location, collectors)
+            rows += [(f"{name}: central stored", central_rate, "msgs/s"),
+                     (f"{name}: mosquitto_sub received", sub_rate, "msgs/s"),
+                     (f"{name}: ratio central / mosquitto_sub", central_rate / sub_rate, "")]
+            shutil.rmtree(work, ignore_errors=True)
+    return rows
 
 
 if __name__ == "__main__":

@@ -1,5 +1,6 @@
 """Reading back what processes under test wrote, read-only (chaos tests and benchmarks):
-an edge's last seq, central's ack watermark and the seqs central stored, from SQLite files."""
+an edge's last seq, central's ack watermark and the seqs central stored, from SQLite files;
+`scalar` also from central's PostgreSQL database."""
 from __future__ import annotations
 
 import sqlite3
@@ -43,3 +44,20 @@ def covered_seqs(central_db: Path, house: str) -> list[int]:
     rows = query(central_db, "SELECT seq, upto FROM messages WHERE house = ? ORDER BY seq",
                  house)
     return [s for seq, upto in rows for s in range(seq, (upto or seq) + 1)]
+
+
+def scalar(location, sql: str, default=0):
+    """The one value `sql` selects from central's database (a SQLite file or a PostgreSQL
+    URL); `default` while the database or its tables do not exist yet."""
+    from central.database import ERRORS, connect
+    if not str(location).startswith("postgresql://") and not Path(location).exists():
+        return default
+    try:
+        db = connect(location, readonly=True)
+        try:
+            row = db.execute(sql).fetchone()
+            return default if row is None or row[0] is None else row[0]
+        finally:
+            db.close()
+    except ERRORS:
+        return default
