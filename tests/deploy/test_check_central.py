@@ -37,7 +37,7 @@ def test_fresh_central_is_all_ticks(tmp_path, broker):
 
 def test_running_central_is_all_ticks_with_its_own_port_in_use(central_app, tmp_path, broker):
     cfg = central_app.cfg
-    path = write_central_config(tmp_path / "check.toml", broker.port, cfg.storage.database,
+    path = write_central_config(tmp_path / "check.toml", broker.port, cfg.storage.location,
                                 central_app.web.port, web={"language": "en"})
     code, lines = run_check(path)
     assert lines["web"]["status"] == "ok" and "answering" in lines["web"]["what"]

@@ -57,7 +57,7 @@ def test_edge_check_beside_the_running_agent_leaves_its_session_alone(broker, ed
 def test_central_check_beside_the_running_central_leaves_its_session_alone(
         central_app, tmp_path, broker):
     path = write_central_config(tmp_path / "check.toml", broker.port,
-                                central_app.cfg.storage.database, central_app.web.port,
+                                central_app.cfg.storage.location, central_app.web.port,
                                 web={"language": "en"})
     generation = central_app.collector.link.generation
     lines = report(central_check, path)
