@@ -65,7 +65,7 @@ demo: setup
 # `make test` is the suite, then the deployment test (CI runs exactly this).
 test: test-suite deploy-test
 
-# The suite takes about 8.5 minutes; the time limit only guards CI against a hung run.
+# The suite takes about 15 minutes on 2 cores; the time limit only guards CI against a hung run.
 # It runs as root (through sudo when needed): the private cupsd and the avahi-daemon that
 # Debian's ippeveprinter needs for DNS-SD write where only root may.
 test-suite: setup
