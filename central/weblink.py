@@ -38,7 +38,7 @@ class WebLink:
         self._items: queue.Queue = queue.Queue(maxsize=10_000)
         client = build_client(cfg.mqtt.username, cfg.mqtt.username, cfg.mqtt.password,
                               tls=cfg.mqtt.tls, ca_file=cfg.mqtt.ca_file, clean_session=True,
-                              v5=cfg.mqtt.protocol == "5")
+                              v5=cfg.mqtt.protocol != "3.1.1")  # as the collector speaks
         self.link = MqttLink.for_config(
             client, cfg.mqtt, lambda: [f"{self.topics.root}/+/cmd_result",
                                        self.topics.central_alerts()],
