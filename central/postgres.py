@@ -13,6 +13,7 @@ from __future__ import annotations
 import calendar
 import logging
 import re
+from contextlib import contextmanager
 from datetime import datetime, timezone
 from functools import lru_cache
 
@@ -149,20 +150,28 @@ def migrate(con: PgConnection, steps, url: str = "") -> int:
     advisory lock (several collectors may start at once); returns how many ran."""
     ran = 0
     for step in range(refuse_newer(con, url, len(steps)), len(steps)):
-        con.execute("BEGIN")
-        try:
-            con.execute("SELECT pg_advisory_xact_lock(?)", (MIGRATION_LOCK,))
+        with locked(con, MIGRATION_LOCK):
             con.execute("CREATE TABLE IF NOT EXISTS schema_version (version integer NOT NULL)")
             if refuse_newer(con, url, len(steps)) == step:  # another process may have run it
                 con.execute(steps[step])
                 con.execute("INSERT INTO schema_version (version) VALUES (?)", (step + 1,))
                 ran += 1
-            con.execute("COMMIT")
-        except BaseException:
-            if con.in_transaction:
-                con.execute("ROLLBACK")
-            raise
     return ran
+
+
+@contextmanager
+def locked(con: PgConnection, key: int):
+    """One transaction holding advisory lock `key` (processes doing the same upkeep take
+    turns): committed when the block ends, rolled back if it raises."""
+    con.execute("BEGIN")
+    try:
+        con.execute("SELECT pg_advisory_xact_lock(?)", (key,))
+        yield
+        con.execute("COMMIT")
+    except BaseException:
+        if con.in_transaction:
+            con.execute("ROLLBACK")
+        raise
 
 
 # ----- partitions ----------------------------------------------------------------------
@@ -220,9 +229,7 @@ def ensure_partitions(con: PgConnection, now_ms: int, unit: str) -> list[str]:
     for start, end, name in wanted(now_ms, unit):
         if name in have:
             continue
-        con.execute("BEGIN")
-        try:
-            con.execute("SELECT pg_advisory_xact_lock(?)", (PARTITION_LOCK,))
+        with locked(con, PARTITION_LOCK):
             if name not in partitions(con):
                 con.execute(f"CREATE TABLE {name} (LIKE messages INCLUDING DEFAULTS)")
                 con.execute(f"WITH moved AS (DELETE FROM messages_default WHERE ts >= ? AND "
@@ -231,11 +238,6 @@ def ensure_partitions(con: PgConnection, now_ms: int, unit: str) -> list[str]:
                 con.execute(f"ALTER TABLE messages ATTACH PARTITION {name} "
                             f"FOR VALUES FROM ({start}) TO ({end})")
                 made.append(name)
-            con.execute("COMMIT")
-        except BaseException:
-            if con.in_transaction:
-                con.execute("ROLLBACK")
-            raise
     if made:
         log.info("made message partitions %s", ", ".join(made))
     return made
@@ -245,20 +247,13 @@ def drop_before(con: PgConnection, cutoff_ms: int) -> list[str]:
     """Retention: drop every partition wholly older than `cutoff_ms`, and delete the default
     partition's rows older than it. Returns the partitions dropped."""
     dropped = []
-    con.execute("BEGIN")
-    try:
-        con.execute("SELECT pg_advisory_xact_lock(?)", (PARTITION_LOCK,))
+    with locked(con, PARTITION_LOCK):
         for name in partitions(con):
             span = bounds_of(name)
             if span is not None and span[1] <= cutoff_ms:
                 con.execute(f"DROP TABLE {name}")
                 dropped.append(name)
         con.execute("DELETE FROM messages_default WHERE ts < ?", (cutoff_ms,))
-        con.execute("COMMIT")
-    except BaseException:
-        if con.in_transaction:
-            con.execute("ROLLBACK")
-        raise
     if dropped:
         log.info("retention dropped message partitions %s", ", ".join(dropped))
     return dropped

@@ -27,15 +27,9 @@ def last_seq(state: Path) -> int:
     return rows[0][0] if rows else 0
 
 
-def acked(central_db: Path, house: str) -> int:
-    """Central's ack watermark for a house (0 before the house is known)."""
-    if not Path(central_db).exists():
-        return 0
-    try:
-        rows = query(central_db, "SELECT acked_seq FROM houses WHERE house = ?", house)
-    except sqlite3.OperationalError:  # the file exists a moment before its schema does
-        return 0
-    return rows[0][0] if rows else 0
+def acked(central_db, house: str) -> int:
+    """Central's ack watermark for a house (0 before the house is known), from either engine."""
+    return scalar(central_db, "SELECT acked_seq FROM houses WHERE house = ?", (house,))
 
 
 def covered_seqs(central_db: Path, house: str) -> list[int]:
@@ -46,16 +40,16 @@ def covered_seqs(central_db: Path, house: str) -> list[int]:
     return [s for seq, upto in rows for s in range(seq, (upto or seq) + 1)]
 
 
-def scalar(location, sql: str, default=0):
+def scalar(location, sql: str, params: tuple = (), default=0):
     """The one value `sql` selects from central's database (a SQLite file or a PostgreSQL
-    URL); `default` while the database or its tables do not exist yet."""
+    URL); `default` while the database, its tables or the row do not exist yet."""
     from central.database import ERRORS, connect
     if not str(location).startswith("postgresql://") and not Path(location).exists():
         return default
     try:
         db = connect(location, readonly=True)
         try:
-            row = db.execute(sql).fetchone()
+            row = db.execute(sql, params).fetchone()
             return default if row is None or row[0] is None else row[0]
         finally:
             db.close()

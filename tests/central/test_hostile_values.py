@@ -24,11 +24,11 @@ from central import alerts, exporter, pages
 from central import config as central_config
 from central.config import MAX_PLACE  # a configured name's limit too
 from central.app import Central
-from central.store import connect
 from harness.edgeproc import write_central_config
 from harness.fakehouse import FakeHouse
 from harness.mosquitto import MosquittoBroker
 from harness.procs import LOOPBACK, free_port, wait_for
+from harness import readback
 from protocol import MAC_LIKE, MAX_INT, MAX_LIST, MAX_NAME, MAX_STRING, METRIC_NAME
 from protocol.vocabulary import EVENTS, KEYWORD, METRICS, Value
 from tests.central.conftest import Client
@@ -39,6 +39,11 @@ HOSTILE = ["<script>alert(1)</script>", '"><img src=x onerror=alert(1)>', "\u202
            "zero\u200bwidth\u200djoin\ufeff", "{house}{0}%s", "\\\"'&amp;", "x" * MAX_STRING,
            "</title><svg/onload=1>", "שלום <b>", ""]
 TEXT_CHARS = st.characters(blacklist_categories=("Cc", "Cs"))  # what TOML and UTF-8 can carry
+
+
+def acked(app, house: str) -> int:
+    """The house's ack watermark in `app`'s database (either engine)."""
+    return readback.acked(app.store.path, house)
 
 
 def no_mac(text: str) -> bool:
@@ -239,15 +244,6 @@ def central(tmp_path, broker, users, root: str, names: dict, database):
         thread.join(10)
 
 
-def watermark(app, house: str) -> int:
-    db = connect(app.store.path, readonly=True)
-    try:
-        row = db.execute("SELECT acked_seq FROM houses WHERE house = ?", (house,)).fetchone()
-        return row[0] if row else 0
-    finally:
-        db.close()
-
-
 def retained_alerts(port: int, root: str) -> protocol.CentralAlerts:
     got: queue.Queue = queue.Queue()
     client = mqtt.Client(mqtt.CallbackAPIVersion.VERSION2, client_id=f"watch-{root}")
@@ -303,7 +299,7 @@ def test_one_hostile_house_breaks_nothing_for_the_other_or_for_staff(tmp_path, u
             good.event("print.job_completed", {"job": 1, "pages": 2})
             last = (evil.event("help.requested", {"request": 1}),
                     good.event("help.requested", {"request": 1}))
-            wait_for(lambda: (watermark(app, "house-02"), watermark(app, "house-01")) == last, 20,
+            wait_for(lambda: (acked(app, "house-02"), acked(app, "house-01")) == last, 20,
                      what="both houses stored up to their last message")
             assert sum(app.collector.rejected.values()) == 0  # all of it was valid
             client = Client(f"http://127.0.0.1:{app.web.port}")

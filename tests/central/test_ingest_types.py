@@ -10,6 +10,7 @@ import pytest
 import protocol
 from central.store import Received, Store, connect
 from harness.procs import wait_for
+from harness import readback
 from protocol.vocabulary import metric_problem
 
 META = '<meta http-equiv="refresh" content="0;url=http://login.example/">'
@@ -19,20 +20,16 @@ VIEWS = ["/api/houses", "/api/houses?metrics=1", "/api/houses/house-01", "/api/h
          "/houses/house-01", "/houses/house-02", "/metrics", "/api/alerts", "/api/report.csv"]
 
 
+def acked(app, house: str) -> int:
+    """The house's ack watermark in `app`'s database (either engine)."""
+    return readback.acked(app.store.path, house)
+
+
 def rows_of(dashboard, house: str) -> list[tuple]:
     db = connect(dashboard.store.path, readonly=True)
     try:
         return db.execute("SELECT seq, kind, type, body FROM messages WHERE house = ? "
                           "ORDER BY seq", (house,)).fetchall()
-    finally:
-        db.close()
-
-
-def acked(dashboard, house: str) -> int:
-    db = connect(dashboard.store.path, readonly=True)
-    try:
-        row = db.execute("SELECT acked_seq FROM houses WHERE house = ?", (house,)).fetchone()
-        return row[0] if row else 0
     finally:
         db.close()
 

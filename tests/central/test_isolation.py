@@ -22,6 +22,7 @@ import protocol
 from central.isolation import STALL_AFTER, StallWatch, retry_delay, write_isolated
 from central.store import Received, Store, connect
 from harness.procs import wait_for
+from harness import readback
 from tests.central.conftest import PASSWORDS
 from tests.central.test_browser import browser  # noqa: F401  (a fixture: real Chromium)
 from tests.telemetry.helpers import WireClient
@@ -29,7 +30,13 @@ from tests.telemetry.helpers import WireClient
 FULL = sqlite3.OperationalError("database or disk is full")
 
 
+def acked(app, house: str) -> int:
+    """The house's ack watermark in `app`'s database (either engine)."""
+    return readback.acked(app.store.path, house)
+
+
 # ----- the isolating write, over plain values ---------------------------------------------
+
 
 def writer(poison=(), full_after: int | None = None):
     """A write that refuses parts holding a poison, or everything after `full_after` calls."""
@@ -165,15 +172,6 @@ def rows_of(app, house: str) -> dict[int, tuple]:
     try:
         return {r[0]: r[1:] for r in db.execute(
             "SELECT seq, kind, type, body FROM messages WHERE house = ?", (house,))}
-    finally:
-        db.close()
-
-
-def acked(app, house: str) -> int:
-    db = connect(app.store.path, readonly=True)
-    try:
-        row = db.execute("SELECT acked_seq FROM houses WHERE house = ?", (house,)).fetchone()
-        return row[0] if row else 0
     finally:
         db.close()
 
